@@ -1,0 +1,1 @@
+"""Core models: layer specs, styles, the Project and its layers (no Qt)."""

@@ -1,0 +1,210 @@
+"""The Project: one metric CRS, the layers (GeoDataFrames keyed by kind), settings and metadata.
+
+The project file is a GeoPackage (see :mod:`fireriskmap.storage.gpkg`). Layers are kept in the
+project CRS; data in other CRSs is reprojected when set. Columns named by the layer spec are typed
+by it; extra columns (e.g. analysis results added by later issues) are kept as they are.
+
+Events (``project.events``): ``layer_changed(kind=...)``, ``layer_removed(kind=...)``,
+``saved(path=...)``, ``settings_changed(key=...)``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from fireriskmap.core.crs import crs_code, metric_crs_for, parse_crs, require_metric, WGS84
+from fireriskmap.core.events import EventEmitter
+from fireriskmap.core.spec import LayerSpec, catalogue, empty_frame, get_spec
+from fireriskmap.errors import CRSError, SchemaError
+
+SCHEMA_VERSION = 1
+
+
+def empty_layer(spec: LayerSpec, crs) -> gpd.GeoDataFrame:
+    """An empty GeoDataFrame with the spec's columns and dtypes."""
+    return gpd.GeoDataFrame(empty_frame(spec), geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+def conform(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Order columns as the spec (spec fields first, extras after, geometry last) and cast dtypes.
+
+    Values are assumed already parsed (importers use :func:`~fireriskmap.core.spec.coerce_frame`).
+    """
+    data = {}
+    for f in spec.fields:
+        if f.name in gdf.columns:
+            col = gdf[f.name]
+            if f.dtype == "object":
+                if col.dtype != object or col.isna().any():
+                    col = col.astype(object).where(col.notna(), None)
+            elif str(col.dtype) != f.dtype:
+                try:
+                    col = col.astype(f.dtype)
+                except (TypeError, ValueError):
+                    raise SchemaError(problem=f"{spec.kind}.{f.name}: values are not {f.type}") from None
+            data[f.name] = col
+        else:
+            data[f.name] = pd.Series([None] * len(gdf), index=gdf.index,
+                                     dtype=f.dtype if f.dtype != "object" else object)
+    geom_name = gdf.geometry.name
+    for col in gdf.columns:
+        if col not in data and col != geom_name:
+            data[col] = gdf[col]
+    out = gpd.GeoDataFrame(data, geometry=gdf.geometry.values, crs=gdf.crs, index=gdf.index)
+    out = out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
+    return out
+
+
+class Project:
+    """A township project. Create with :meth:`new`, open with :meth:`open`, persist with :meth:`save`."""
+
+    def __init__(self, crs, *, name: str = "", path: str | Path | None = None) -> None:
+        self.crs: CRS = require_metric(crs)
+        self.name = name
+        self.path: Path | None = Path(path) if path else None
+        self.layers: dict[str, gpd.GeoDataFrame] = {}
+        self.settings: dict[str, Any] = {}
+        self.metadata: dict[str, str] = {
+            "schema_version": str(SCHEMA_VERSION),
+            "created": _dt.datetime.now().isoformat(timespec="seconds"),
+            "app": "fireriskmap",
+        }
+        self.runs: list[dict[str, Any]] = []
+        self.events = EventEmitter()
+        self.dirty = False
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    def new(cls, crs=None, *, name: str = "", centre: tuple[float, float] | None = None) -> "Project":
+        """A new empty project; ``crs`` given, or chosen from ``centre`` (lon, lat)."""
+        if crs is None:
+            if centre is None:
+                raise CRSError(problem="give a CRS or a centre to choose one from")
+            crs = metric_crs_for(*centre)
+        return cls(crs, name=name)
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Project":
+        from fireriskmap.storage.gpkg import read_project
+
+        return read_project(path)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Save atomically to ``path`` (or the path it was opened from)."""
+        from fireriskmap.storage.gpkg import write_project
+
+        target = Path(path) if path else self.path
+        if target is None:
+            raise ValueError("no path to save to")
+        write_project(self, target)
+        self.path = target
+        self.dirty = False
+        self.events.emit("saved", path=target)
+        return target
+
+    # -- layers ----------------------------------------------------------------------------
+    @property
+    def crs_code(self) -> str:
+        return crs_code(self.crs)
+
+    def spec(self, kind: str) -> LayerSpec:
+        return get_spec(kind)
+
+    def has_layer(self, kind: str) -> bool:
+        return kind in self.layers and len(self.layers[kind]) > 0
+
+    def layer(self, kind: str) -> gpd.GeoDataFrame:
+        """The layer's GeoDataFrame (an empty one with the spec's columns when absent)."""
+        if kind in self.layers:
+            return self.layers[kind]
+        return empty_layer(get_spec(kind), self.crs)
+
+    def to_project_crs(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        if gdf.crs is None:
+            raise CRSError(problem="the data has no CRS")
+        if CRS(gdf.crs) == self.crs:
+            return gdf
+        return gdf.to_crs(self.crs)
+
+    def set_layer(self, kind: str, gdf: gpd.GeoDataFrame, *, mode: str = "replace") -> gpd.GeoDataFrame:
+        """Put ``gdf`` into the project as layer ``kind`` (``mode`` 'replace' or 'append').
+
+        Reprojects to the project CRS and conforms columns to the spec. Returns the new layer.
+        The input is not mutated.
+        """
+        spec = get_spec(kind)
+        if mode not in ("replace", "append"):
+            raise ValueError(f"mode must be 'replace' or 'append', not {mode!r}")
+        incoming = conform(self.to_project_crs(gdf), spec)
+        if mode == "append" and kind in self.layers and len(self.layers[kind]):
+            current = self.layers[kind]
+            combined = pd.concat([current, incoming], ignore_index=True)
+            incoming = conform(gpd.GeoDataFrame(combined, geometry="geometry", crs=self.crs), spec)
+        else:
+            incoming = incoming.reset_index(drop=True)
+        self.layers[kind] = incoming
+        self.dirty = True
+        self.events.emit("layer_changed", kind=kind)
+        return incoming
+
+    def remove_layer(self, kind: str) -> None:
+        if kind in self.layers:
+            del self.layers[kind]
+            self.dirty = True
+            self.events.emit("layer_removed", kind=kind)
+
+    def counts(self) -> dict[str, int]:
+        return {kind: int(len(gdf)) for kind, gdf in self.layers.items()}
+
+    def ordered_kinds(self) -> list[str]:
+        """Kinds present, in drawing order (areas first, points last)."""
+        order = {"polygon": 0, "line": 1, "point": 2, "none": 3}
+        specs = catalogue()
+        known = [k for k in self.layers if k in specs]
+        known.sort(key=lambda k: (order[specs[k].geometry], 0 if specs[k].derived is False else 1))
+        return known + [k for k in self.layers if k not in specs]
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """(minx, miny, maxx, maxy) over all layers, in project CRS; None when empty."""
+        boxes = [gdf.total_bounds for gdf in self.layers.values() if len(gdf)]
+        boxes = [b for b in boxes if np.all(np.isfinite(b))]
+        if not boxes:
+            return None
+        arr = np.array(boxes)
+        return (float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max()))
+
+    def centre_lonlat(self) -> tuple[float, float] | None:
+        ext = self.extent()
+        if ext is None:
+            return None
+        pt = gpd.GeoSeries.from_xy([(ext[0] + ext[2]) / 2], [(ext[1] + ext[3]) / 2], crs=self.crs).to_crs(WGS84)
+        return float(pt.x.iloc[0]), float(pt.y.iloc[0])
+
+    # -- settings and runs -----------------------------------------------------------------
+    def set_setting(self, key: str, value: Any) -> None:
+        self.settings[key] = value
+        self.dirty = True
+        self.events.emit("settings_changed", key=key)
+
+    def record_run(self, analysis: str, *, params: dict | None = None, summary: dict | None = None,
+                   started: str | None = None) -> dict:
+        run = {
+            "analysis": analysis,
+            "started": started or _dt.datetime.now().isoformat(timespec="seconds"),
+            "finished": _dt.datetime.now().isoformat(timespec="seconds"),
+            "params": params or {},
+            "summary": summary or {},
+        }
+        self.runs.append(run)
+        self.dirty = True
+        return run
+
+    def __repr__(self) -> str:
+        return f"Project({self.name!r}, crs={self.crs_code}, layers={self.counts()})"
