@@ -74,9 +74,32 @@ def catalogue(lang: str, folder: str | None = None) -> dict[str, str]:
     return merged
 
 
+class Msg:
+    """A message rendered later, in the language in force then (e.g. an error's nested reason)."""
+
+    __slots__ = ("key", "params")
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        self.key = key
+        self.params = params
+
+    def render(self, lang: str | None = None) -> str:
+        return tr(self.key, lang=lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"Msg({self.key!r}, {self.params!r})"
+
+
 def tr(key: str, /, lang: str | None = None, **params: Any) -> str:
-    """The message ``key`` in ``lang`` (default: current language), formatted with ``params``."""
+    """The message ``key`` in ``lang`` (default: current language), formatted with ``params``.
+
+    Parameters that are :class:`Msg` are rendered in the same language.
+    """
     lang = normalise_language(lang) if lang else current_language()
+    params = {k: (v.render(lang) if isinstance(v, Msg) else v) for k, v in params.items()}
     text = catalogue(lang).get(key)
     if text is None:
         text = catalogue("en").get(key, key)

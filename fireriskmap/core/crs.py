@@ -7,6 +7,7 @@ import math
 from pyproj import CRS
 
 from fireriskmap.errors import CRSError
+from fireriskmap.i18n import Msg
 
 CGCS2000 = CRS.from_epsg(4490)
 WGS84 = CRS.from_epsg(4326)
@@ -37,7 +38,7 @@ def utm_epsg(lon: float, lat: float) -> int:
 def metric_crs_for(lon: float, lat: float) -> CRS:
     """The project CRS for data centred at (lon, lat) in degrees."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise CRSError(problem=f"centre ({lon:.4f}, {lat:.4f}) is not a longitude/latitude")
+        raise CRSError(problem=Msg("crs.not_lonlat", lon=f"{lon:.4f}", lat=f"{lat:.4f}"))
     if in_china(lon, lat):
         return CRS.from_epsg(gk3_zone_epsg(lon))
     return CRS.from_epsg(utm_epsg(lon, lat))
@@ -52,19 +53,19 @@ def parse_crs(value) -> CRS:
             return CRS.from_epsg(int(value))
         return CRS.from_user_input(value)
     except Exception as exc:  # pyproj raises CRSError of its own
-        raise CRSError(problem=f"unknown CRS '{value}': {exc}") from None
+        raise CRSError(problem=Msg("crs.unknown", value=value)) from None
 
 
 def require_metric(crs) -> CRS:
     """Refuse geographic or missing CRSs for analysis and as a project CRS."""
     if crs is None:
-        raise CRSError(problem="no CRS")
+        raise CRSError(problem=Msg("crs.none"))
     crs = parse_crs(crs)
     if crs.is_geographic:
-        raise CRSError(problem=f"{crs.to_string()} is geographic (degrees); a metric CRS is required")
+        raise CRSError(problem=Msg("crs.geographic", crs=crs.to_string()))
     unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
     if unit not in ("metre", "meter"):
-        raise CRSError(problem=f"{crs.to_string()} is in {unit}, not metres")
+        raise CRSError(problem=Msg("crs.not_metres", crs=crs.to_string(), unit=unit))
     return crs
 
 

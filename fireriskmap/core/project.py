@@ -23,6 +23,7 @@ from fireriskmap.core.crs import crs_code, metric_crs_for, parse_crs, require_me
 from fireriskmap.core.events import EventEmitter
 from fireriskmap.core.spec import LayerSpec, catalogue, empty_frame, get_spec
 from fireriskmap.errors import CRSError, SchemaError
+from fireriskmap.i18n import Msg
 
 SCHEMA_VERSION = 1
 
@@ -66,7 +67,8 @@ class Project:
     """A township project. Create with :meth:`new`, open with :meth:`open`, persist with :meth:`save`."""
 
     def __init__(self, crs, *, name: str = "", path: str | Path | None = None) -> None:
-        self.crs: CRS = require_metric(crs)
+        # ``crs=None``: not chosen yet; the first data set put in chooses it (see set_layer)
+        self.crs: CRS | None = require_metric(crs) if crs is not None else None
         self.name = name
         self.path: Path | None = Path(path) if path else None
         self.layers: dict[str, gpd.GeoDataFrame] = {}
@@ -83,10 +85,12 @@ class Project:
     # -- construction ----------------------------------------------------------------------
     @classmethod
     def new(cls, crs=None, *, name: str = "", centre: tuple[float, float] | None = None) -> "Project":
-        """A new empty project; ``crs`` given, or chosen from ``centre`` (lon, lat)."""
-        if crs is None:
-            if centre is None:
-                raise CRSError(problem="give a CRS or a centre to choose one from")
+        """A new empty project.
+
+        ``crs`` given; or chosen from ``centre`` (lon, lat in degrees); or, with neither, chosen
+        from the first data put into the project (its centre's CGCS2000 GK zone, or UTM).
+        """
+        if crs is None and centre is not None:
             crs = metric_crs_for(*centre)
         return cls(crs, name=name)
 
@@ -111,8 +115,20 @@ class Project:
 
     # -- layers ----------------------------------------------------------------------------
     @property
-    def crs_code(self) -> str:
-        return crs_code(self.crs)
+    def crs_code(self) -> str | None:
+        return crs_code(self.crs) if self.crs is not None else None
+
+    def choose_crs_from(self, gdf: gpd.GeoDataFrame) -> CRS:
+        """Fix the project CRS from the centre of ``gdf`` (when not chosen yet) and return it."""
+        if self.crs is None:
+            if gdf.crs is None:
+                raise CRSError(problem=Msg("crs.data_none"))
+            valid = gdf.geometry[~(gdf.geometry.is_empty | gdf.geometry.isna())]
+            if valid.empty:
+                raise CRSError(problem=Msg("crs.no_geometry"))
+            minx, miny, maxx, maxy = valid.to_crs(WGS84).total_bounds
+            self.crs = metric_crs_for((minx + maxx) / 2, (miny + maxy) / 2)
+        return self.crs
 
     def spec(self, kind: str) -> LayerSpec:
         return get_spec(kind)
@@ -128,7 +144,8 @@ class Project:
 
     def to_project_crs(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if gdf.crs is None:
-            raise CRSError(problem="the data has no CRS")
+            raise CRSError(problem=Msg("crs.data_none"))
+        self.choose_crs_from(gdf)
         if CRS(gdf.crs) == self.crs:
             return gdf
         return gdf.to_crs(self.crs)
@@ -175,7 +192,7 @@ class Project:
         """(minx, miny, maxx, maxy) over all layers, in project CRS; None when empty."""
         boxes = [gdf.total_bounds for gdf in self.layers.values() if len(gdf)]
         boxes = [b for b in boxes if np.all(np.isfinite(b))]
-        if not boxes:
+        if not boxes or self.crs is None:
             return None
         arr = np.array(boxes)
         return (float(arr[:, 0].min()), float(arr[:, 1].min()), float(arr[:, 2].max()), float(arr[:, 3].max()))

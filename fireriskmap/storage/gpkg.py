@@ -29,10 +29,11 @@ from pyproj import CRS
 from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, insert, select
 
 from fireriskmap import __version__
-from fireriskmap.core.crs import crs_code, parse_crs
+from fireriskmap.core.crs import CGCS2000, crs_code, parse_crs
 from fireriskmap.core.project import SCHEMA_VERSION, Project, conform
 from fireriskmap.core.spec import catalogue
 from fireriskmap.errors import ProjectFileError
+from fireriskmap.i18n import Msg
 
 META_TABLE = "frm_meta"
 SETTINGS_TABLE = "frm_settings"
@@ -69,13 +70,14 @@ def _write_layers(project: Project, path: Path) -> None:
         from fireriskmap.core.project import empty_layer
         from fireriskmap.core.spec import get_spec
 
-        layers = {"villages": empty_layer(get_spec("villages"), project.crs)}
+        layers = {"villages": empty_layer(get_spec("villages"), project.crs or CGCS2000)}
     else:
         layers = {k: project.layers[k] for k in kinds}
     for kind, gdf in layers.items():
         out = gdf
-        if out.crs is None or CRS(out.crs) != project.crs:
-            out = out.set_crs(project.crs, allow_override=True) if out.crs is None else out.to_crs(project.crs)
+        crs = project.crs or CGCS2000
+        if out.crs is None or CRS(out.crs) != crs:
+            out = out.set_crs(crs, allow_override=True) if out.crs is None else out.to_crs(crs)
         # Written through Arrow so nullable ints/bools keep their types (QGIS sees integers and
         # booleans, not reals). Text-like columns get an explicit string type, so a column that
         # is entirely empty still has a type.
@@ -89,7 +91,7 @@ def _write_layers(project: Project, path: Path) -> None:
             if types.get(col) in ("str", "enum", "date") or series.dtype == object:
                 series = series.astype(object).where(series.notna(), None).astype("string")
             data[col] = series
-        frame = gpd.GeoDataFrame(data, geometry=out.geometry.values, crs=project.crs)
+        frame = gpd.GeoDataFrame(data, geometry=out.geometry.values, crs=crs)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             pyogrio.write_dataframe(frame, path, layer=kind, driver="GPKG", use_arrow=True,
@@ -106,8 +108,8 @@ def _write_tables(project: Project, path: Path) -> None:
             "schema_version": str(SCHEMA_VERSION),
             "app_version": __version__,
             "name": project.name or "",
-            "crs": crs_code(project.crs),
-            "crs_wkt": project.crs.to_wkt(),
+            "crs": crs_code(project.crs) if project.crs is not None else "",
+            "crs_wkt": project.crs.to_wkt() if project.crs is not None else "",
             "saved": now,
             "layers": ",".join(project.layers),
         })
@@ -138,18 +140,40 @@ def _check_file(path: Path) -> None:
     try:
         result = con.execute("PRAGMA quick_check").fetchone()[0]
         if result != "ok":
-            raise ProjectFileError(file=str(path), problem=f"integrity check: {result}")
+            raise ProjectFileError(file=str(path), problem=Msg("storage.integrity", detail=result))
     finally:
         con.close()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete temporaries left by a save that was killed (their process is gone)."""
+    for leftover in path.parent.glob(f".{path.stem}.saving-*.gpkg*"):
+        pid_text = leftover.name.split(".saving-", 1)[1].split(".", 1)[0]
+        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            try:
+                leftover.unlink()
+            except OSError:
+                pass
 
 
 def write_project(project: Project, path: str | Path) -> Path:
     """Write ``project`` to ``path`` atomically (temporary file beside it, then ``os.replace``)."""
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
-        raise ProjectFileError(file=str(path), problem="project files end in .gpkg")
+        raise ProjectFileError(file=str(path), problem=Msg("storage.not_gpkg_suffix"))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.saving-{os.getpid()}.gpkg")
+    _remove_stale_temporaries(path)
     for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal")):
         if leftover.exists():
             leftover.unlink()
@@ -171,7 +195,7 @@ def write_project(project: Project, path: str | Path) -> Path:
     except ProjectFileError:
         raise
     except Exception as exc:
-        raise ProjectFileError(file=str(path), problem=f"{type(exc).__name__}: {exc}") from exc
+        raise ProjectFileError(file=str(path), problem=Msg("storage.write_failed", detail=f"{type(exc).__name__}: {exc}")) from exc
     finally:
         for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal")):
             if leftover.exists():
@@ -216,19 +240,19 @@ def read_project(path: str | Path) -> Project:
     """Open a project file. Raises :class:`ProjectFileError` with a clear reason."""
     path = Path(path)
     if not path.exists():
-        raise ProjectFileError(file=str(path), problem="file not found")
+        raise ProjectFileError(file=str(path), problem=Msg("storage.not_found"))
     try:
         listed = pyogrio.list_layers(path)
     except Exception as exc:
-        raise ProjectFileError(file=str(path), problem=f"not a GeoPackage ({exc})") from None
+        raise ProjectFileError(file=str(path), problem=Msg("storage.not_geopackage", detail=exc)) from None
     if not is_project_file(path):
-        raise ProjectFileError(file=str(path), problem="not a fireriskmap project (no frm_meta table); "
-                                                     "import it into a project instead")
+        raise ProjectFileError(file=str(path), problem=Msg("storage.not_project"))
     meta, settings, runs = _read_tables(path)
     version = int(meta.get("schema_version", "0") or 0)
     if version > SCHEMA_VERSION:
-        raise ProjectFileError(file=str(path), problem=f"made by a newer fireriskmap (schema {version} > {SCHEMA_VERSION})")
-    crs = parse_crs(meta.get("crs_wkt") or meta.get("crs"))
+        raise ProjectFileError(file=str(path), problem=Msg("storage.newer", version=version, supported=SCHEMA_VERSION))
+    crs_text = meta.get("crs_wkt") or meta.get("crs")
+    crs = parse_crs(crs_text) if crs_text else None
     project = Project(crs, name=meta.get("name", ""), path=path)
     project.metadata.update(meta)
     project.metadata["schema_version"] = str(SCHEMA_VERSION)
@@ -247,8 +271,8 @@ def read_project(path: str | Path) -> Project:
         try:
             gdf = pyogrio.read_dataframe(path, layer=name)
         except Exception as exc:
-            raise ProjectFileError(file=str(path), problem=f"layer {name}: {exc}") from None
-        if gdf.crs is None:
+            raise ProjectFileError(file=str(path), problem=Msg("storage.bad_layer", layer=name, detail=exc)) from None
+        if gdf.crs is None and crs is not None:
             gdf = gdf.set_crs(crs)
         if saved_kinds is not None and name not in saved_kinds:
             continue  # placeholder written for an empty project

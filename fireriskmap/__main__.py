@@ -1,0 +1,5 @@
+import sys
+
+from fireriskmap.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Exports: PDF, HTML, Excel, PNG (issue 6)."""

@@ -1,0 +1,115 @@
+"""The fireriskmap command: new, info, validate, errors, --json, languages, help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from fireriskmap import i18n
+from fireriskmap.cli import main
+from fireriskmap.core.project import Project
+
+FIXTURE = Path(__file__).parent / "fixtures" / "project_schema1.gpkg"
+
+
+@pytest.fixture(autouse=True)
+def chinese(monkeypatch):
+    monkeypatch.setattr(i18n, "_current", None)
+    monkeypatch.delenv("FIRERISKMAP_LANG", raising=False)
+
+
+def test_info_json(capsys):
+    assert main(["info", str(FIXTURE), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["crs"] == "EPSG:4545"
+    assert data["layers"]["buildings"]["count"] == 3
+    assert data["layers"]["villages"]["count"] == 2
+    assert data["schema_version"] == 1
+
+
+def test_info_text_is_chinese_by_default(capsys):
+    assert main(["info", str(FIXTURE)]) == 0
+    out = capsys.readouterr().out
+    assert "坐标系" in out and "建筑" in out
+
+
+def test_new_with_crs_and_centre(tmp_path, capsys):
+    assert main(["new", str(tmp_path / "a.gpkg"), "--crs", "EPSG:4545", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["crs"] == "EPSG:4545"
+    assert main(["new", str(tmp_path / "b.gpkg"), "--centre", "116.4,39.9", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["crs"] == "EPSG:4548"  # CM 117E
+    assert main(["new", str(tmp_path / "c.gpkg")]) == 0
+    assert Project.open(tmp_path / "c.gpkg").crs is None
+
+
+def test_new_refuses_to_overwrite(tmp_path, capsys):
+    path = tmp_path / "a.gpkg"
+    assert main(["new", str(path), "--crs", "EPSG:4545"]) == 0
+    assert main(["new", str(path), "--crs", "EPSG:4545"]) == 2
+    assert "已存在" in capsys.readouterr().err
+    assert main(["new", str(path), "--crs", "EPSG:4545", "--force"]) == 0
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["info", "/no/such/file.gpkg"], "文件不存在"),
+    (["new", "x.gpkg", "--crs", "EPSG:4490"], "geographic"),
+    (["new", "x.gpkg", "--crs", "EPSG:999999"], "EPSG:999999"),
+    (["new", "x.gpkg", "--centre", "abc"], "经度,纬度"),
+])
+def test_bad_input_gives_a_clear_message(tmp_path, monkeypatch, capsys, argv, needle):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and needle in err
+    assert "Traceback" not in err
+
+
+def test_english_messages(capsys):
+    assert main(["--lang", "en", "info", "/no/such/file.gpkg"]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_validate_specs_and_project(tmp_path, capsys):
+    assert main(["validate", "--json"]) == 0
+    assert "buildings" in json.loads(capsys.readouterr().out)["specs"]
+    assert main(["validate", str(FIXTURE), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and report["layers"]["buildings"]["count"] == 3
+    # a project with an empty geometry and a bad enum value fails validation
+    p = Project.new(crs="EPSG:4545")
+    gdf = gpd.GeoDataFrame({"name": ["a", "b"], "hydrant_type": ["pillar", "pillar"]},
+                           geometry=[shapely.Point(0, 0), shapely.Point()], crs=4545)
+    p.set_layer("hydrants", gdf)
+    p.layers["hydrants"].loc[0, "hydrant_type"] = "rocket"
+    p.save(tmp_path / "bad.gpkg")
+    assert main(["validate", str(tmp_path / "bad.gpkg"), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["layers"]["hydrants"]["empty_geometry"] == 1
+    assert report["layers"]["hydrants"]["value_problems"] == 1
+
+
+@pytest.mark.parametrize("command", ["gui", "new", "import", "info", "validate", "demo"])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: fireriskmap" in capsys.readouterr().out
+
+
+def test_usage_error_exit_code(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["info"])
+    assert exit_.value.code == 2
+
+
+def test_module_entry_point_runs():
+    out = subprocess.run([sys.executable, "-m", "fireriskmap", "--lang", "en", "info", str(FIXTURE), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["layers"]["hydrants"]["count"] == 1
