@@ -39,7 +39,7 @@ fi
 stamp="$VENV/.fireriskmap-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ]; then
   echo "== installing fireriskmap and its dependencies into $VENV (a few minutes the first time)"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q --upgrade pip "setuptools>=77" wheel
   "$VENV/bin/python" -m pip install -q -e ".[test]"
   touch "$stamp"
 fi
