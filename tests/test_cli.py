@@ -113,3 +113,52 @@ def test_module_entry_point_runs():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["layers"]["hydrants"]["count"] == 1
+
+
+SHARED = Path(__file__).parents[1].parent / "shared" / "data"
+
+
+def test_import_csv_then_info(tmp_path, capsys):
+    csv = tmp_path / "消火栓.csv"
+    csv.write_text("编号,经度,纬度,类型,完好\n1号,108.01,26.60,地上式,是\n2号,108.02,26.61,地下式,否\n3号,,26.61,地下式,否\n",
+                   encoding="gbk")
+    project = tmp_path / "镇.gpkg"
+    assert main(["import", str(project), str(csv), "--layer", "hydrants", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["project_created"] and summary["crs"] == "EPSG:4545"
+    assert main(["info", str(project), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["layers"]["hydrants"]["count"] == 2  # the row without a longitude is rejected ...
+    report = list(tmp_path.glob("*.rejected.csv"))
+    text = report[0].read_text(encoding="utf-8-sig")
+    assert "消火栓,4,已拒绝" in text and "缺少坐标" in text  # ... and reported with its file line
+    hydrants = Project.open(project).layer("hydrants")
+    assert hydrants["working"].tolist() == [True, False]
+    assert hydrants["hydrant_type"].tolist() == ["pillar", "underground"]
+
+
+def test_import_broken_file_message(tmp_path, capsys):
+    broken = tmp_path / "房屋.shp"
+    broken.write_bytes(b"\x00\x00\x27\x0a" + b"garbage" * 20)
+    assert main(["import", str(tmp_path / "p.gpkg"), str(broken), "--layer", "buildings"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：") and "Traceback" not in err
+    assert not (tmp_path / "p.gpkg").exists()  # nothing half-written
+
+
+@pytest.mark.slow
+def test_import_bayreuth_and_info_json(tmp_path, capsys):
+    osm = SHARED / "osm" / "north-bayreuth.osm.gz"
+    if not osm.exists():
+        pytest.skip(f"real data not present: {osm}")
+    project = tmp_path / "bayreuth.gpkg"
+    assert main(["import", str(project), str(osm), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(project), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["crs"] == "EPSG:32632"
+    layers = info["layers"]
+    assert 4260 <= layers["buildings"]["count"] <= 4269
+    assert layers["hydrants"]["count"] == 20
+    assert layers["fire_stations"]["count"] == 7
+    assert 2000 <= layers["roads"]["count"] <= 2100
