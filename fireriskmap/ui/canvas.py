@@ -1,0 +1,385 @@
+"""The map canvas: renders in a worker thread, pans and zooms the last image meanwhile (DESIGN §5).
+
+Like QGIS's map canvas, the widget never draws features itself. A :class:`_RenderJob` on a
+private ``QThreadPool`` asks the :class:`~fireriskmap.render.MapRenderer` for a ``QImage`` of the
+current view; while the user drags or turns the wheel, ``paintEvent`` shows the last finished image
+moved and scaled to the new view, and swaps in the new image when it arrives. Newer requests cancel
+older ones (the renderer checks between layers) and stale results are dropped.
+
+The scale bar and north arrow are drawn on top in ``paintEvent`` by the renderer's own decoration
+code, so they stay put while the map image moves.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from PyQt6.QtCore import (QObject, QPointF, QRectF, QRunnable, QSize, Qt, QThreadPool, QTimer,
+                          pyqtSignal)
+from PyQt6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+from fireriskmap.i18n import tr
+from fireriskmap.render import MapRenderer, MapView
+from fireriskmap.render.decorations import draw_message
+from fireriskmap.render.symbols import qcolor
+
+log = logging.getLogger(__name__)
+
+WHEEL_STEP = 2 ** 0.5  # zoom factor per wheel notch
+RENDER_DELAY_MS = 120  # wait this long after the last change before rendering
+
+
+class _RenderSignals(QObject):
+    finished = pyqtSignal(int, object, object, float)  # job id, QImage or None, MapView, ms
+
+
+class _RenderJob(QRunnable):
+    """Renders one view of the map into a QImage on a pool thread."""
+
+    def __init__(self, job_id: int, renderer: MapRenderer, view: MapView, layers: list[str],
+                 lang: str | None, dpr: float, legend: bool) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the canvas keeps it until its result is delivered
+        self.job_id = job_id
+        self.renderer = renderer
+        self.view = view
+        self.layers = layers
+        self.lang = lang
+        self.dpr = dpr
+        self.legend = legend
+        self.signals = _RenderSignals()
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:  # pool thread
+        t0 = time.perf_counter()
+        image = None
+        try:
+            if not self._cancel.is_set():
+                v = self.view
+                device_view = MapView(v.cx, v.cy, v.mpp / self.dpr, v.width * self.dpr, v.height * self.dpr)
+                image = self.renderer.render_image(
+                    round(device_view.width), round(device_view.height), device_view, layers=self.layers,
+                    dpi=96.0 * self.dpr, lang=self.lang, decorations=False, legend=False,
+                    device_pixel_ratio=self.dpr, should_stop=self._cancel.is_set)
+                if self._cancel.is_set():
+                    image = None
+        except Exception:  # never let a render error kill the thread pool
+            log.exception("map render failed")
+            image = None
+        self.signals.finished.emit(self.job_id, image, self.view, (time.perf_counter() - t0) * 1000)
+
+
+class MapCanvas(QWidget):
+    """A map view of a project: drag to pan, wheel to zoom about the cursor, Home for the full view.
+
+    Signals
+    -------
+    cursor_moved(x, y)
+        World coordinates (project CRS) under the mouse.
+    view_changed(view)
+        The :class:`MapView` after a pan, zoom or resize.
+    rendered(ms)
+        A new map image arrived (render time in milliseconds).
+    """
+
+    cursor_moved = pyqtSignal(float, float)
+    cursor_left = pyqtSignal()
+    view_changed = pyqtSignal(object)
+    rendered = pyqtSignal(float)
+
+    def __init__(self, renderer: MapRenderer | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self._renderer: MapRenderer | None = None
+        self._view: MapView | None = None
+        self._visibility: dict[str, bool] = {}
+        self._image: QImage | None = None
+        self._image_view: MapView | None = None
+        self._drag_start: QPointF | None = None
+        self._drag_view: MapView | None = None
+        self._jobs: dict[int, _RenderJob] = {}
+        self._job_id = 0
+        self._lang: str | None = None
+        self.show_legend = False
+        self.show_decorations = True
+        self._legend_groups = None
+        self.last_render_ms = 0.0
+        self._fit_on_resize = True  # until the user pans or zooms, a resize refits the full extent
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(RENDER_DELAY_MS)
+        self._timer.timeout.connect(self._start_render)
+        if renderer is not None:
+            self.set_renderer(renderer)
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def renderer(self) -> MapRenderer | None:
+        return self._renderer
+
+    @property
+    def view(self) -> MapView | None:
+        return self._view
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 640)
+
+    def set_renderer(self, renderer: MapRenderer | None, *, zoom_full: bool = True) -> None:
+        """Show another project/style; keeps the layer visibility of kinds that stay."""
+        self._invalidate()
+        self._renderer = renderer
+        self._image = None
+        self._image_view = None
+        if renderer is not None:
+            kinds = list(renderer.project.layers)
+            self._visibility = {k: self._visibility.get(k, renderer.style.layer(k).visible) for k in kinds}
+        if zoom_full:
+            self.zoom_full()
+        else:
+            self.refresh()
+
+    def set_language(self, lang: str | None) -> None:
+        self._lang = lang
+        self.refresh()
+
+    def is_layer_visible(self, kind: str) -> bool:
+        if kind not in self._visibility and self._renderer is not None:
+            self._visibility[kind] = self._renderer.style.layer(kind).visible
+        return self._visibility.get(kind, True)
+
+    def set_layer_visible(self, kind: str, visible: bool) -> None:
+        if self._visibility.get(kind) != visible:
+            self._visibility[kind] = bool(visible)
+            self.refresh()
+
+    def visible_layers(self) -> list[str]:
+        """Kinds drawn, in drawing order."""
+        if self._renderer is None:
+            return []
+        kinds = [k for k in self._renderer.project.layers if self.is_layer_visible(k)]
+        return self._renderer.layer_kinds(kinds)
+
+    def set_show_legend(self, show: bool) -> None:
+        self.show_legend = bool(show)
+        self._legend_groups = None
+        self.update()
+
+    # -- view changes -------------------------------------------------------------------------
+    def set_view(self, view: MapView, *, render: bool = True) -> None:
+        self._fit_on_resize = False
+        self._view = view
+        self.view_changed.emit(view)
+        self.update()
+        if render:
+            self.refresh()
+
+    def zoom_full(self) -> None:
+        """Show the whole project."""
+        self._fit_on_resize = True
+        extent = self._renderer.full_extent() if self._renderer is not None else None
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        if extent is None:
+            self._view = MapView(0.0, 0.0, 1.0, w, h) if self._renderer is not None else None
+        else:
+            self._view = MapView.fit(extent, w, h, margin=0.04)
+        if self._view is not None:
+            self.view_changed.emit(self._view)
+        self.refresh()
+
+    def zoom_by(self, factor: float, pos: QPointF | None = None) -> None:
+        """Zoom in by ``factor`` (> 1) or out (< 1) keeping the point under ``pos`` fixed."""
+        if self._view is None:
+            return
+        x, y = (pos.x(), pos.y()) if pos is not None else (None, None)
+        self.set_view(self._view.zoomed(factor, x, y))
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the map by (dx, dy) widget pixels."""
+        if self._view is not None:
+            self.set_view(self._view.panned_px(dx, dy))
+
+    def world_at(self, pos: QPointF) -> tuple[float, float] | None:
+        return self._view.px_to_world(pos.x(), pos.y()) if self._view is not None else None
+
+    def refresh(self) -> None:
+        """Re-render soon (after the user stops moving the map)."""
+        self._legend_groups = None
+        self.update()
+        if self._renderer is not None and self._view is not None:
+            self._timer.start()
+
+    # -- rendering ------------------------------------------------------------------------------
+    def _start_render(self) -> None:
+        if self._renderer is None or self._view is None or self.width() < 2 or self.height() < 2:
+            return
+        for job in self._jobs.values():
+            job.cancel()
+        self._job_id += 1
+        job = _RenderJob(self._job_id, self._renderer, self._view.resized(self.width(), self.height()),
+                         self.visible_layers(), self._lang, self.devicePixelRatioF(), self.show_legend)
+        job.signals.finished.connect(self._on_render_finished)
+        self._jobs[job.job_id] = job
+        self._pool.start(job)
+
+    def _invalidate(self) -> None:
+        """Cancel running renders and make sure their results are dropped."""
+        for job in self._jobs.values():
+            job.cancel()
+        self._job_id += 1
+
+    def _on_render_finished(self, job_id: int, image: QImage | None, view: MapView, ms: float) -> None:
+        self._jobs.pop(job_id, None)
+        if job_id != self._job_id or image is None:
+            return
+        self._image = image
+        self._image_view = view
+        self.last_render_ms = ms
+        self.update()
+        self.rendered.emit(ms)
+
+    def is_rendering(self) -> bool:
+        return bool(self._jobs) or self._timer.isActive()
+
+    def render_now(self) -> None:
+        """Start rendering immediately (skips the delay)."""
+        self._timer.stop()
+        self._start_render()
+
+    def shutdown(self) -> None:
+        """Cancel pending renders and wait for the worker (call before the widget goes away)."""
+        self._timer.stop()
+        for job in self._jobs.values():
+            job.cancel()
+        self._pool.waitForDone(5000)
+
+    # -- painting ---------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            renderer = self._renderer
+            background = qcolor(renderer.style.theme.map_background) if renderer else QColor("#f4f1ea")
+            painter.fillRect(self.rect(), background)
+            if self._image is not None and self._image_view is not None and self._view is not None:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._drag_start is None)
+                painter.drawImage(self._image_target(self._image_view, self._view), self._image)
+            if renderer is None or self._view is None:
+                if renderer is None:
+                    self._draw_hint(painter, tr("ui.canvas.no_project"))
+                return
+            view = self._view.resized(self.width(), self.height())
+            has_layers = bool(renderer.layer_kinds())
+            reserved = []
+            if self.show_decorations and has_layers:
+                reserved = renderer.draw_decorations(painter, view, lang=self._lang)
+            if self.show_legend and has_layers:
+                top = reserved[1].bottom() if len(reserved) > 1 else 0.0
+                if self._legend_groups is None:
+                    self._legend_groups = renderer.legend_groups(self.visible_layers(), lang=self._lang)
+                renderer.draw_legend(painter, view, groups=self._legend_groups, lang=self._lang,
+                                     max_height=view.height - top - 24)
+            if not has_layers:
+                self._draw_hint(painter, tr("ui.canvas.empty"))
+        finally:
+            painter.end()
+
+    def _draw_hint(self, painter: QPainter, text: str) -> None:
+        from fireriskmap.render.style import default_style
+
+        style = self._renderer.style if self._renderer else default_style()
+        family = self._renderer.family if self._renderer else style.font_family
+        view = MapView(0, 0, 1, self.width(), self.height())
+        draw_message(painter, view, text, theme=style.theme, family=family)
+
+    @staticmethod
+    def _image_target(image_view: MapView, view: MapView) -> QRectF:
+        """Where an image rendered for ``image_view`` lands in the current ``view`` (widget px)."""
+        ix0, _, _, iy1 = image_view.extent
+        left, top = view.point_to_px(ix0, iy1)
+        factor = image_view.mpp / view.mpp
+        return QRectF(left, top, image_view.width * factor, image_view.height * factor)
+
+    # -- events -------------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._view is None or self._fit_on_resize:
+            if self._renderer is not None:
+                self.zoom_full()
+            return
+        self._view = self._view.resized(self.width(), self.height())
+        self.view_changed.emit(self._view)
+        self.refresh()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton) and self._view:
+            self._drag_start = event.position()
+            self._drag_view = self._view
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            self._timer.stop()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._drag_start is not None and self._drag_view is not None:
+            d = pos - self._drag_start
+            self._fit_on_resize = False
+            self._view = self._drag_view.panned_px(d.x(), d.y())
+            self.update()
+        world = self.world_at(pos)
+        if world is not None:
+            self.cursor_moved.emit(*world)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_start is not None:
+            moved = (event.position() - self._drag_start).manhattanLength() > 0
+            self._drag_start = None
+            self._drag_view = None
+            self.unsetCursor()
+            if moved and self._view is not None:
+                self.set_view(self._view)
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.zoom_by(2.0, event.position())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps and self._view is not None:
+            self.zoom_by(WHEEL_STEP ** steps, event.position())
+        event.accept()
+
+    def leaveEvent(self, event) -> None:
+        self.cursor_left.emit()
+        super().leaveEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        step = 80.0
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(WHEEL_STEP)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_by(1 / WHEEL_STEP)
+        elif key == Qt.Key.Key_Home:
+            self.zoom_full()
+        elif key == Qt.Key.Key_Left:
+            self.pan_by(step, 0)
+        elif key == Qt.Key.Key_Right:
+            self.pan_by(-step, 0)
+        elif key == Qt.Key.Key_Up:
+            self.pan_by(0, step)
+        elif key == Qt.Key.Key_Down:
+            self.pan_by(0, -step)
+        else:
+            super().keyPressEvent(event)
