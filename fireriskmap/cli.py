@@ -34,10 +34,22 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fireriskmap {__version__}")
     parser.add_argument("--lang", choices=["zh_CN", "en"], help=tr("cli.help.lang"))
     parser.add_argument("--debug", action="store_true", help=tr("cli.help.debug"))
+    # --lang and --debug are accepted after the command too (fireriskmap info x.gpkg --lang en)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=["zh_CN", "en"], default=argparse.SUPPRESS, help=tr("cli.help.lang"))
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=tr("cli.help.debug"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add = sub.add_parser
+
+    def add_parser(name, **kwargs):
+        return _add(name, parents=[common], **kwargs)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     p = sub.add_parser("gui", help=tr("cli.gui.help"), description=tr("cli.gui.help"))
     p.add_argument("project", nargs="?", help=tr("cli.help.project_optional"))
+    p.add_argument("--screenshot", metavar="PNG", help=tr("cli.help.screenshot"))
+    p.add_argument("--size", default="1600x1000", metavar="WxH", help=tr("cli.help.size"))
 
     p = sub.add_parser("new", help=tr("cli.new.help"), description=tr("cli.new.help"))
     p.add_argument("project", help=tr("cli.help.project_new"))
@@ -87,8 +99,24 @@ def _progress(args) -> TextProgressBar | None:
 
 # -- commands --------------------------------------------------------------------------------
 
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise FireRiskError("cli.bad_size", value=text) from None
+    if not (100 <= w <= 16384 and 100 <= h <= 16384):
+        raise FireRiskError("cli.bad_size", value=text)
+    return w, h
+
+
 def cmd_gui(args) -> int:
-    from fireriskmap.ui.app import run_gui  # the only place the CLI touches Qt widgets
+    # the only place the CLI touches Qt widgets
+    if getattr(args, "screenshot", None):
+        size = _parse_size(args.size)
+        from fireriskmap.ui.app import save_screenshot
+
+        return save_screenshot(args.project, args.screenshot, size=size, lang=args.lang)
+    from fireriskmap.ui.app import run_gui
 
     return run_gui(args.project, lang=args.lang)
 
@@ -312,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args.command = "gui"
         args.project = None
+        args.screenshot = None
     try:
         return HANDLERS[args.command](args)
     except FireRiskError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,32 @@ def test_import_bayreuth_and_info_json(tmp_path, capsys):
     assert layers["hydrants"]["count"] == 20
     assert layers["fire_stations"]["count"] == 7
     assert 2000 <= layers["roads"]["count"] <= 2100
+
+
+def test_gui_screenshot_of_the_demo(tmp_path):
+    """The main job, headless: the app opens the bundled demo and the window is saved as PNG."""
+    from PyQt6.QtGui import QImage
+
+    out = tmp_path / "window.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-m", "fireriskmap", "gui", "--screenshot", str(out), "--size", "1200x800"],
+                            capture_output=True, text=True, timeout=180, env=env)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 800)
+    colours = {image.pixel(x, y) for x in range(300, 1200, 37) for y in range(50, 780, 29)}
+    assert len(colours) > 20  # a drawn map, not an empty window
+
+
+def test_gui_without_display_says_how(monkeypatch, capsys):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    if not sys.platform.startswith("linux"):
+        pytest.skip("display detection is for Linux")
+    assert main(["gui"]) == 2
+    assert "xvfb-run" in capsys.readouterr().err
+
+
+def test_lang_after_the_command(capsys):
+    assert main(["info", "/no/such/file.gpkg", "--lang", "en"]) == 2
+    assert "file not found" in capsys.readouterr().err

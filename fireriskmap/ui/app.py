@@ -77,6 +77,48 @@ def build_main_window(project_path: str | Path | None = None, *, lang: str | Non
     return window, error
 
 
+def has_display() -> bool:
+    """False on a Linux/BSD machine with no X or Wayland screen and no platform chosen."""
+    import os
+
+    if not sys.platform.startswith(("linux", "freebsd")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
+
+
+def save_screenshot(project_path: str | Path | None, output: str | Path, *, size: tuple[int, int] = (1600, 1000),
+                    lang: str | None = None, timeout_s: float = 120.0) -> int:
+    """Open the main window, wait for the map's first finished image, save the window as PNG, quit.
+
+    Works without a screen (the ``offscreen`` platform is chosen when there is no display).
+    Returns 0 on success, 2 when the project could not be opened or nothing was rendered in time.
+    """
+    import os
+
+    from PyQt6.QtCore import QTimer
+
+    if not has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = get_application()
+    window, error = build_main_window(project_path, lang=lang)
+    if error is not None:
+        print(f"{type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    window.resize(*size)
+    window.show()
+    result = {"code": 2}
+
+    def grab(*_args) -> None:
+        if window.grab().save(str(output)):
+            result["code"] = 0
+        app.quit()
+
+    window.canvas.rendered.connect(lambda _ms: QTimer.singleShot(200, grab))
+    QTimer.singleShot(int(timeout_s * 1000), app.quit)
+    app.exec()
+    return result["code"]
+
+
 def run_gui(project_path: str | Path | None = None, *, lang: str | None = None) -> int:
     """Run the desktop application; returns the exit code.
 
@@ -88,6 +130,13 @@ def run_gui(project_path: str | Path | None = None, *, lang: str | None = None) 
     lang
         ``"zh_CN"`` or ``"en"`` (default: the last choice, saved in QSettings, else Chinese).
     """
+    if not has_display():
+        from fireriskmap.i18n import tr
+
+        if lang:
+            set_language(lang)
+        print(tr("ui.no_display"), file=sys.stderr)
+        return 2
     app = get_application()
     window, error = build_main_window(project_path, lang=lang)
     window.show()
