@@ -18,7 +18,7 @@ from fireriskmap.errors import FireRiskError
 from fireriskmap.i18n import current_language, set_language, tr
 from fireriskmap.progress import TextProgressBar
 
-COMMANDS = ("gui", "new", "import", "info", "validate", "demo")
+COMMANDS = ("gui", "new", "import", "info", "validate", "demo", "analyse")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,6 +78,19 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help=tr("cli.validate.help"), description=tr("cli.validate.help"))
     p.add_argument("project", nargs="?", help=tr("cli.help.project_optional_validate"))
+    p.add_argument("--json", action="store_true", help=tr("cli.help.json"))
+
+    p = sub.add_parser("analyse", aliases=["analyze"], help=tr("pipeline.cli.help"), description=tr("pipeline.cli.help"))
+    p.add_argument("project", help=tr("cli.help.project"))
+    p.add_argument("--all", action="store_true", help=tr("pipeline.cli.all"))
+    p.add_argument("--clusters", action="store_true", help=tr("pipeline.cli.clusters"))
+    p.add_argument("--classify", action="store_true", help=tr("pipeline.cli.classify"))
+    p.add_argument("--coverage", action="store_true", help=tr("pipeline.cli.coverage"))
+    p.add_argument("--response", action="store_true", help=tr("pipeline.cli.response"))
+    p.add_argument("--siting", type=int, metavar="N", help=tr("pipeline.cli.siting"))
+    p.add_argument("--stations", type=int, metavar="P", help=tr("pipeline.cli.stations"))
+    p.add_argument("--gap", type=float, metavar="METRES", help=tr("pipeline.cli.gap"))
+    p.add_argument("--straight-line", action="store_true", help=tr("pipeline.cli.straight"))
     p.add_argument("--json", action="store_true", help=tr("cli.help.json"))
 
     p = sub.add_parser("demo", help=tr("cli.demo.help"), description=tr("cli.demo.help"))
@@ -321,7 +334,43 @@ def cmd_demo(args) -> int:
     return 0
 
 
-HANDLERS = {"gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
+def cmd_analyse(args) -> int:
+    from fireriskmap.analysis.pipeline import DEFAULT_STEPS, analyse, apply_outcome
+    from fireriskmap.core.project import Project
+
+    steps = [name for name in ("classify", "clusters", "coverage", "response") if getattr(args, name)]
+    if args.siting:
+        steps.append("siting")
+    if args.stations:
+        steps.append("stations")
+    if args.all or not steps:
+        steps = list(DEFAULT_STEPS) + (["stations"] if args.stations else [])
+    project = Project.open(args.project)
+    bar = _progress(args)
+    try:
+        outcome = analyse(project, steps=steps, gap_m=args.gap, sites=args.siting, stations=args.stations,
+                          water_mode="straight_line" if args.straight_line else "auto", progress=bar)
+    finally:
+        if bar:
+            bar.close()
+    apply_outcome(project, outcome)
+    project.save()
+    if args.json:
+        data = outcome.to_dict()
+        data["project"] = str(project.path)
+        _print_json(data)
+        return 0
+    for key, value in outcome.headline().items():
+        print(f"  {key}: {value}")
+    if outcome.issues:
+        print(tr("pipeline.cli.issues"))
+        for msg in outcome.issues:
+            print(f"  - {msg}")
+    print(tr("pipeline.cli.done", file=str(project.path)))
+    return 0
+
+
+HANDLERS = {"analyse": cmd_analyse, "analyze": cmd_analyse, "gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
             "validate": cmd_validate, "demo": cmd_demo}
 
 
