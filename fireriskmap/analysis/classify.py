@@ -43,22 +43,7 @@ class BuildingLayerError(FireRiskError, ValueError):
 
 # -- rules and columns, shared with clusters.py and firebreaks.py --------------------------------
 
-def topic_rules(rules: Mapping[str, Any] | None, prefix: str) -> dict[str, Any]:
-    """The rule values of one topic with ``rules`` applied over the defaults.
-
-    ``rules`` may hold bare keys (``{"households_threshold": 30}``) or full keys as stored in
-    ``project.settings`` (``{"clusters.households_threshold": 30}``); keys of other topics are
-    ignored, so ``rules=project.settings`` works directly.
-    """
-    values = _rules.resolve(prefix=prefix)
-    head = prefix + "."
-    for key, value in (rules or {}).items():
-        key = str(key)
-        if key.startswith(head):
-            values[key[len(head):]] = value
-        elif "." not in key and key in values:
-            values[key] = value
-    return values
+topic_rules = _rules.topic  # shared: fireriskmap.analysis.rules.topic
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:

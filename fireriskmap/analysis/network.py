@@ -116,22 +116,7 @@ class AnalysisInputError(FireRiskError, ValueError):
     key = "network.error.input"
 
 
-def topic_rules(rules: Mapping[str, Any] | None, prefix: str) -> dict[str, Any]:
-    """Rule values of one topic (``"network"``, ``"water"``, ``"response"``) over the defaults.
-
-    ``rules`` may hold full keys as in ``project.settings`` (``"water.hydrant_radius_m"``) or bare
-    keys of this topic (``"hydrant_radius_m"``); keys of other topics are ignored, so
-    ``rules=project.settings`` works directly.
-    """
-    values = _rules.resolve(prefix=prefix)
-    head = prefix + "."
-    for key, value in (rules or {}).items():
-        key = str(key)
-        if key.startswith(head):
-            values[key[len(head):]] = value
-        elif "." not in key and key in values:
-            values[key] = value
-    return values
+topic_rules = _rules.topic  # shared: fireriskmap.analysis.rules.topic
 
 
 def _positive(value: Any, name: str, *, zero: bool = False) -> float:

@@ -82,6 +82,24 @@ def resolve(overrides: Mapping[str, Any] | None = None, *, prefix: str | None = 
     return {k[len(head):]: v for k, v in values.items() if k.startswith(head)}
 
 
+def topic(rules: Mapping[str, Any] | None, prefix: str) -> dict[str, Any]:
+    """The rule values of one topic with ``rules`` applied over the defaults.
+
+    ``rules`` may hold bare keys (``{"households_threshold": 30}``) or full keys as stored in
+    ``project.settings`` (``{"clusters.households_threshold": 30}``); keys of other topics are
+    ignored, so ``rules=project.settings`` works directly.
+    """
+    values = resolve(prefix=prefix)
+    head = prefix + "."
+    for key, value in (rules or {}).items():
+        key = str(key)
+        if key.startswith(head):
+            values[key[len(head):]] = value
+        elif "." not in key and key in values:
+            values[key] = value
+    return values
+
+
 def source(key: str) -> str:
     """The standard clause or source a rule comes from (for flag reasons)."""
     return defaults()[key].source
