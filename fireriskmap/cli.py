@@ -18,7 +18,7 @@ from fireriskmap.errors import FireRiskError
 from fireriskmap.i18n import current_language, set_language, tr
 from fireriskmap.progress import TextProgressBar
 
-COMMANDS = ("gui", "new", "import", "info", "validate", "demo", "analyse")
+COMMANDS = ("gui", "new", "import", "info", "validate", "demo", "analyse", "priorities", "ahp")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,6 +91,22 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stations", type=int, metavar="P", help=tr("pipeline.cli.stations"))
     p.add_argument("--gap", type=float, metavar="METRES", help=tr("pipeline.cli.gap"))
     p.add_argument("--straight-line", action="store_true", help=tr("pipeline.cli.straight"))
+    p.add_argument("--risk", action="store_true", help=tr("risk.cli.risk"))
+    p.add_argument("--units", metavar="UNITS", help=tr("risk.cli.units"))
+    p.add_argument("--date", metavar="YYYY-MM-DD", help=tr("risk.cli.date"))
+    p.add_argument("--top", type=int, default=10, metavar="N", help=tr("risk.cli.top"))
+    p.add_argument("--json", action="store_true", help=tr("cli.help.json"))
+
+    p = sub.add_parser("priorities", help=tr("risk.cli.priorities_help"), description=tr("risk.cli.priorities_help"))
+    p.add_argument("project", help=tr("cli.help.project"))
+    p.add_argument("--top", type=int, default=10, metavar="N", help=tr("risk.cli.top"))
+    p.add_argument("--units", metavar="UNITS", help=tr("risk.cli.units"))
+    p.add_argument("--date", metavar="YYYY-MM-DD", help=tr("risk.cli.date"))
+    p.add_argument("--xlsx", metavar="XLSX", help=tr("risk.cli.xlsx"))
+    p.add_argument("--json", action="store_true", help=tr("cli.help.json"))
+
+    p = sub.add_parser("ahp", help=tr("risk.cli.ahp_help"), description=tr("risk.cli.ahp_help"))
+    p.add_argument("matrix", help=tr("risk.cli.matrix"))
     p.add_argument("--json", action="store_true", help=tr("cli.help.json"))
 
     p = sub.add_parser("demo", help=tr("cli.demo.help"), description=tr("cli.demo.help"))
@@ -343,13 +359,16 @@ def cmd_analyse(args) -> int:
         steps.append("siting")
     if args.stations:
         steps.append("stations")
+    if args.risk:
+        steps.append("risk")
     if args.all or not steps:
         steps = list(DEFAULT_STEPS) + (["stations"] if args.stations else [])
     project = Project.open(args.project)
     bar = _progress(args)
     try:
         outcome = analyse(project, steps=steps, gap_m=args.gap, sites=args.siting, stations=args.stations,
-                          water_mode="straight_line" if args.straight_line else "auto", progress=bar)
+                          water_mode="straight_line" if args.straight_line else "auto", risk_units=args.units,
+                          risk_date=args.date, risk_top=args.top, progress=bar)
     finally:
         if bar:
             bar.close()
@@ -358,10 +377,15 @@ def cmd_analyse(args) -> int:
     if args.json:
         data = outcome.to_dict()
         data["project"] = str(project.path)
+        if "risk" in outcome.summary:
+            data["risk"] = outcome.summary["risk"]
         _print_json(data)
         return 0
     for key, value in outcome.headline().items():
-        print(f"  {key}: {value}")
+        if not key.startswith("risk_"):
+            print(f"  {key}: {value}")
+    if outcome.risk is not None:
+        _print_risk(outcome.risk, args.top)
     if outcome.issues:
         print(tr("pipeline.cli.issues"))
         for msg in outcome.issues:
@@ -370,7 +394,75 @@ def cmd_analyse(args) -> int:
     return 0
 
 
-HANDLERS = {"analyse": cmd_analyse, "analyze": cmd_analyse, "gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
+def _print_risk(result, top: int) -> None:
+    """Level counts, the top areas with reasons, the season and the back-test, in the current language."""
+    from fireriskmap.i18n import current_language
+
+    short = "zh" if current_language() == "zh_CN" else "en"
+    levels = result.levels
+    counts = tr("risk.sep").join(tr("risk.cli.level_count", label=row[short], n=int(row["count"]))
+                                 for _, row in levels.iterrows() if row["count"] or _ != "unknown")
+    print(tr("risk.cli.levels", counts=counts))
+    if result.season.periods:
+        print(tr("risk.cli.season", periods=tr("risk.list_sep").join(result.season.names())))
+    table = result.top(top)
+    print(tr("risk.cli.top_header", n=len(table), date=result.as_of.isoformat(), units=result.units.spec.text()))
+    for row in table.itertuples():
+        print(tr("risk.cli.top_line", rank=int(row.rank), name=row.name, score=f"{row.score:.1f}",
+                 level=getattr(row, f"level_{short}"), reasons=getattr(row, f"reasons_{short}")))
+    bt = result.backtest()
+    if bt is not None:
+        print(tr("risk.cli.backtest", incidents=bt.incidents, hit10=f"{bt.hits[0.1]:.0%}", hit25=f"{bt.hits[0.25]:.0%}",
+                 auc=f"{bt.auc:.2f}", baseline=f"{bt.baseline_auc:.2f}"))
+
+
+def cmd_priorities(args) -> int:
+    from fireriskmap.analysis.risk import priorities
+    from fireriskmap.core.project import Project
+
+    project = Project.open(args.project)
+    table = priorities(project, top=max(0, args.top), units=args.units, date=args.date)
+    if args.xlsx:
+        sheet = table[["rank", "unit_id", "name", "score", "level_label", "reasons", "completeness"]].rename(columns={
+            "rank": tr("risk.xlsx.rank"), "unit_id": tr("risk.xlsx.unit_id"), "name": tr("risk.xlsx.name"),
+            "score": tr("risk.xlsx.score"), "level_label": tr("risk.xlsx.level"), "reasons": tr("risk.xlsx.reasons"),
+            "completeness": tr("risk.xlsx.completeness")})
+        sheet.to_excel(args.xlsx, sheet_name=tr("risk.xlsx.sheet")[:31], index=False)
+    if args.json:
+        _print_json({"project": str(project.path), "top": int(args.top), "areas": [
+            {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in table.to_dict("records")],
+            "xlsx": args.xlsx})
+        return 0 if len(table) else 1
+    if not len(table):
+        print(tr("risk.cli.no_priorities"), file=sys.stderr)
+        return 1
+    for row in table.itertuples():
+        print(tr("risk.cli.top_line", rank=int(row.rank), name=row.name, score=f"{row.score:.1f}",
+                 level=row.level_label, reasons=row.reasons))
+    if args.xlsx:
+        print(tr("risk.cli.saved_xlsx", file=args.xlsx))
+    return 0
+
+
+def cmd_ahp(args) -> int:
+    from fireriskmap.analysis.risk import ahp_weights, read_matrix
+
+    rows, labels = read_matrix(args.matrix)
+    result = ahp_weights(rows, labels=labels, check=False)
+    explanation = result.explain()
+    if args.json:
+        data = result.to_dict()
+        data["explanation"] = explanation
+        _print_json(data)
+    else:
+        width = max(len(label) for label in result.labels)
+        for label, weight in zip(result.labels, result.weights):
+            print(f"  {label:<{width}}  {weight:.4f}")
+        print(explanation, file=sys.stdout if result.acceptable else sys.stderr)
+    return 0 if result.acceptable else 1
+
+
+HANDLERS = {"analyse": cmd_analyse, "priorities": cmd_priorities, "ahp": cmd_ahp, "analyze": cmd_analyse, "gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
             "validate": cmd_validate, "demo": cmd_demo}
 
 

@@ -22,8 +22,8 @@ from fireriskmap.errors import FireRiskError
 from fireriskmap.i18n import Msg
 from fireriskmap.progress import ProgressFn, sub_progress
 
-STEPS = ("classify", "clusters", "coverage", "response", "siting", "stations")
-DEFAULT_STEPS = ("classify", "clusters", "coverage", "response", "siting")
+STEPS = ("classify", "clusters", "coverage", "response", "siting", "stations", "risk")
+DEFAULT_STEPS = ("classify", "clusters", "coverage", "response", "siting", "risk")
 DEFAULT_SITES = 10
 
 BUILDING_COLUMNS = {
@@ -39,6 +39,7 @@ DERIVED_LAYERS = {
     "response": ["response_areas"],
     "siting": ["proposed_hydrants"],
     "stations": ["proposed_stations"],
+    "risk": ["risk_areas"],
 }
 
 
@@ -53,6 +54,7 @@ class AnalysisOutcome:
     issues: list[Msg] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    risk: Any = None  # the RiskResult of the "risk" step (fireriskmap.analysis.risk)
 
     def headline(self) -> dict[str, Any]:
         """The figures ``analyse --json`` prints first."""
@@ -78,6 +80,13 @@ class AnalysisOutcome:
             out["siting_method"] = s["siting"].get("method")
         if "stations" in s:
             out["proposed_stations"] = s["stations"].get("sites")
+        if "risk" in s:
+            out["risk_units"] = s["risk"].get("units")
+            out["risk_levels"] = s["risk"].get("levels")
+            bt = s["risk"].get("backtest")
+            if bt:
+                out["risk_backtest_auc"] = bt.get("auc")
+                out["risk_backtest_baseline_auc"] = bt.get("baseline_auc")
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,6 +104,7 @@ def _steps(steps: Iterable[str] | None) -> list[str]:
 
 def analyse(project, *, steps: Iterable[str] | None = None, gap_m: float | None = None,
             sites: int | None = None, stations: int | None = None, water_mode: str = "auto",
+            risk_units: str | None = None, risk_date: Any = None, risk_top: int = 10,
             progress: ProgressFn | None = None) -> AnalysisOutcome:
     """Run the chosen analyses on ``project`` (not modified).
 
@@ -113,6 +123,13 @@ def analyse(project, *, steps: Iterable[str] | None = None, gap_m: float | None 
     water_mode : {"auto", "network", "straight_line"}
         ``auto`` uses the hose path on the road network when there are roads, else straight lines
         (labelled as such in the results).
+    risk_units, risk_date : optional
+        Step ``risk`` (:func:`fireriskmap.analysis.risk.score_areas`): area units (``"villages"``,
+        ``"clusters"``, ``"grid:500"``, ``"hex:250"``; default: the setting ``risk.units``, else
+        villages when the project has them, else the grid) and the "as of" date. The step scores
+        the results of this run's other steps (and the project's stored ones for steps not run).
+    risk_top : int
+        How many priority areas the summary lists.
     """
     from fireriskmap.analysis import classify as _classify
     from fireriskmap.analysis import clusters as _clusters
@@ -132,6 +149,8 @@ def analyse(project, *, steps: Iterable[str] | None = None, gap_m: float | None 
     fire_stations = project.layer("fire_stations")
     out = AnalysisOutcome(steps=chosen, columns=pd.DataFrame(index=buildings.index))
     out.params = {"gap_m": gap_m, "sites": sites, "stations": stations, "water_mode": water_mode}
+    if "risk" in chosen:
+        out.params.update({"risk_units": risk_units, "risk_date": str(risk_date) if risk_date is not None else None})
     if buildings.empty:
         out.issues.append(Msg("pipeline.no_buildings"))
         return out
@@ -232,6 +251,23 @@ def analyse(project, *, steps: Iterable[str] | None = None, gap_m: float | None 
                 out.layers["proposed_stations"] = res.sites
                 out.summary["stations"] = _plain(res.summary)
                 out.summary["stations_curve"] = _plain(res.curve.to_dict("records"))
+                out.issues.extend(res.issues)
+            elif step == "risk":
+                from fireriskmap.analysis import risk as _risk
+
+                fresh = buildings.copy()
+                for col in out.columns.columns:
+                    fresh[col] = out.columns[col]
+                layers = {"buildings": fresh}
+                for st in chosen:  # derived layers of this run's steps (empty when a step made none)
+                    for kind in DERIVED_LAYERS.get(st, []) if st != "risk" else []:
+                        layers[kind] = out.layers.get(kind, project.layer(kind).iloc[0:0])
+                view = _risk.ProjectView(project, layers=layers)
+                units = risk_units if risk_units is not None else project.settings.get("risk.units", "auto")
+                res = _risk.score_areas(view, units=units, date=risk_date, progress=part(i))
+                out.risk = res
+                out.layers["risk_areas"] = res.areas
+                out.summary["risk"] = res.to_dict(top=risk_top)
                 out.issues.extend(res.issues)
         except _StepSkipped as skip:
             out.issues.append(Msg("pipeline.step_skipped", step=Msg(f"pipeline.step.{step}"), reason=skip.reason))

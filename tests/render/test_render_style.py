@@ -17,8 +17,8 @@ def test_shipped_style_loads():
     assert set(style.themes) == {"light", "dark", "briefing"}
     risk = style.layers["risk_areas"]
     assert risk.field == "level"
-    assert risk.classes["major"].fill == "#e53935"  # 红
-    assert risk.classes["low"].fill == "#1e88e5"  # 蓝
+    assert risk.classes["red"].fill == "#e53935"  # 红
+    assert risk.classes["blue"].fill == "#1e88e5"  # 蓝
     assert style.layers["hydrants"].symbol.marker == "circle"
     assert style.layers["fire_stations"].symbol.marker == "fire_station"
     # classes inherit what they do not set from the layer's symbol
@@ -39,7 +39,7 @@ def _copy_with(tmp_path, old: str, new: str):
 
 @pytest.mark.parametrize("old, new, key", [
     ('timber = { fill = "#d9823b"', 'timbr = { fill = "#d9823b"', "layers.buildings.classes.timbr"),
-    ('major = { fill = "#e53935"', 'major = { fill = "#e5393"', "layers.risk_areas.classes.major.fill"),
+    ('red = { fill = "#e53935"', 'red = { fill = "#e5393"', "layers.risk_areas.classes.red.fill"),
     ('field = "structure"', 'field = "colour"', "layers.buildings.field"),
     ('marker = "circle", size = 7, fill = "#d7191c"', 'marker = "blob", size = 7, fill = "#d7191c"',
      "layers.hydrants.symbol.marker"),
