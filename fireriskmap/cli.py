@@ -18,7 +18,7 @@ from fireriskmap.errors import FireRiskError
 from fireriskmap.i18n import current_language, set_language, tr
 from fireriskmap.progress import TextProgressBar
 
-COMMANDS = ("gui", "new", "import", "info", "validate", "demo", "analyse", "priorities", "ahp")
+COMMANDS = ("gui", "new", "import", "info", "validate", "demo", "analyse", "priorities", "ahp", "export")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,6 +108,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ahp", help=tr("risk.cli.ahp_help"), description=tr("risk.cli.ahp_help"))
     p.add_argument("matrix", help=tr("risk.cli.matrix"))
     p.add_argument("--json", action="store_true", help=tr("cli.help.json"))
+
+    from fireriskmap.cli_export import add_export_parser
+
+    add_export_parser(sub)
 
     p = sub.add_parser("demo", help=tr("cli.demo.help"), description=tr("cli.demo.help"))
     p.add_argument("output", help=tr("cli.help.output"))
@@ -462,7 +466,13 @@ def cmd_ahp(args) -> int:
     return 0 if result.acceptable else 1
 
 
-HANDLERS = {"analyse": cmd_analyse, "priorities": cmd_priorities, "ahp": cmd_ahp, "analyze": cmd_analyse, "gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
+def cmd_export(args) -> int:
+    from fireriskmap.cli_export import cmd_export as run
+
+    return run(args)
+
+
+HANDLERS = {"export": cmd_export, "analyse": cmd_analyse, "priorities": cmd_priorities, "ahp": cmd_ahp, "analyze": cmd_analyse, "gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
             "validate": cmd_validate, "demo": cmd_demo}
 
 

@@ -196,3 +196,14 @@ def _isolated_qsettings(tmp_path_factory):
     for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(folder))
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_qapplication(qapp):
+    """Create pytest-qt's QApplication before any test runs.
+
+    Code below the UI (render, export) creates a bare QGuiApplication when none exists; if such a
+    test ran first, a later widget test would abort the whole process. One QApplication for the
+    session serves both.
+    """
+    yield qapp

@@ -95,7 +95,7 @@ def test_validate_specs_and_project(tmp_path, capsys):
     assert report["layers"]["hydrants"]["value_problems"] == 1
 
 
-@pytest.mark.parametrize("command", ["gui", "new", "import", "info", "validate", "demo"])
+@pytest.mark.parametrize("command", ["gui", "new", "import", "info", "validate", "demo", "analyse", "export", "priorities", "ahp"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])

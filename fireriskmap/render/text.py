@@ -18,6 +18,15 @@ def map_font(family: str, points: float, dpi: float, *, bold: bool = False) -> Q
     font.setBold(bold)
     font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    no_ligatures(font)
+    return font
+
+
+def no_ligatures(font: QFont) -> QFont:
+    """Turn off the fi/fl ligatures: in a PDF a ligature glyph copies and searches as nothing
+    ("fire" became "re"), so printed English text must keep its letters."""
+    for tag in ("liga", "clig"):
+        font.setFeature(QFont.Tag(tag), 0)
     return font
 
 
