@@ -18,7 +18,7 @@ from fireriskmap.errors import FireRiskError
 from fireriskmap.i18n import current_language, set_language, tr
 from fireriskmap.progress import TextProgressBar
 
-COMMANDS = ("gui", "new", "import", "info", "validate", "demo", "analyse", "priorities", "ahp", "export")
+COMMANDS = ("gui", "new", "import", "info", "validate", "demo", "analyse", "priorities", "ahp", "export", "patrol")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -110,8 +110,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help=tr("cli.help.json"))
 
     from fireriskmap.cli_export import add_export_parser
+    from fireriskmap.cli_patrol import add_patrol_parser
 
     add_export_parser(sub)
+    add_patrol_parser(sub)
 
     p = sub.add_parser("demo", help=tr("cli.demo.help"), description=tr("cli.demo.help"))
     p.add_argument("output", help=tr("cli.help.output"))
@@ -472,7 +474,13 @@ def cmd_export(args) -> int:
     return run(args)
 
 
-HANDLERS = {"export": cmd_export, "analyse": cmd_analyse, "priorities": cmd_priorities, "ahp": cmd_ahp, "analyze": cmd_analyse, "gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
+def cmd_patrol(args) -> int:
+    from fireriskmap.cli_patrol import cmd_patrol as run
+
+    return run(args)
+
+
+HANDLERS = {"patrol": cmd_patrol, "export": cmd_export, "analyse": cmd_analyse, "priorities": cmd_priorities, "ahp": cmd_ahp, "analyze": cmd_analyse, "gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
             "validate": cmd_validate, "demo": cmd_demo}
 
 

@@ -14,7 +14,7 @@ from fireriskmap.errors import SchemaError, SpecError
 INPUT_KINDS = {"villages", "buildings", "roads", "hydrants", "water_sources", "fire_stations",
                "key_places", "incidents", "hazards"}
 DERIVED_KINDS = {"clusters", "firebreaks", "risk_areas", "coverage_gaps", "response_areas",
-                 "proposed_hydrants", "patrol_routes"}
+                 "proposed_hydrants", "patrol_routes", "patrol_stops", "hydrant_spacing", "proposed_stations"}
 
 
 def test_catalogue_has_every_kind():
