@@ -137,12 +137,20 @@ def run_gui(project_path: str | Path | None = None, *, lang: str | None = None) 
             set_language(lang)
         print(tr("ui.no_display"), file=sys.stderr)
         return 2
+    import gc
+
     app = get_application()
     window, error = build_main_window(project_path, lang=lang)
     window.show()
+    gc.freeze()  # start-up objects (modules, the UI, the project) stay out of slow full collections
     if error is not None:
         path = Path(project_path) if project_path else demo_project_path()
         show_open_error(window, path, error)
+    else:
+        # unsaved work kept by an autosave before a crash: offer it
+        path = window.project.path if window.project is not None else None
+        if not window.offer_recovery(path) and path is not None:
+            window.offer_recovery(None)
     return app.exec()
 
 

@@ -16,20 +16,31 @@ import logging
 import threading
 import time
 
+import numpy as np
+import shapely
 from PyQt6.QtCore import (QObject, QPointF, QRectF, QRunnable, QSize, Qt, QThreadPool, QTimer,
                           pyqtSignal)
-from PyQt6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
+from PyQt6.QtGui import (QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPainterPath, QPaintEvent,
+                         QPen, QResizeEvent, QTransform, QWheelEvent)
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from fireriskmap.i18n import tr
 from fireriskmap.render import MapRenderer, MapView
 from fireriskmap.render.decorations import draw_message
+from fireriskmap.render.paths import chunked_paths, line_parts, point_coords, polygon_rings
+from fireriskmap.render.renderer import layer_geometry
 from fireriskmap.render.symbols import qcolor
 
 log = logging.getLogger(__name__)
 
 WHEEL_STEP = 2 ** 0.5  # zoom factor per wheel notch
 RENDER_DELAY_MS = 120  # wait this long after the last change before rendering
+CLICK_SLOP_PX = 4  # a press and release closer than this is a click, not a drag
+PICK_TOLERANCE_PX = 7  # how far from a point or line a click still hits it
+HIGHLIGHT_MAX_FEATURES = 60000  # selected features drawn on top (more: the first ones in view)
+HIGHLIGHT_COLOUR = QColor(0, 229, 255)  # cyan: stands out on the warm risk colours, light and dark
+
+TOOLS = ("pan", "select", "add", "move")
 
 
 class _RenderSignals(QObject):
@@ -92,6 +103,10 @@ class MapCanvas(QWidget):
     cursor_left = pyqtSignal()
     view_changed = pyqtSignal(object)
     rendered = pyqtSignal(float)
+    clicked = pyqtSignal(float, float, object)  # world x, y, keyboard modifiers
+    rect_selected = pyqtSignal(object, object)  # (x0, y0, x1, y1) world, keyboard modifiers
+    add_requested = pyqtSignal(float, float)
+    point_moved = pyqtSignal(str, int, float, float)  # kind, position, new world x, y
 
     def __init__(self, renderer: MapRenderer | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +129,17 @@ class MapCanvas(QWidget):
         self._legend_groups = None
         self.last_render_ms = 0.0
         self._fit_on_resize = True  # until the user pans or zooms, a resize refits the full extent
+        self._tool = "pan"
+        self._press_pos: QPointF | None = None
+        self._press_button = Qt.MouseButton.NoButton
+        self._rubber: QRectF | None = None
+        self._moving: tuple[str, int, float, float] | None = None  # kind, position, original x, y
+        self._move_pos: QPointF | None = None
+        self.move_picker = None  # callable(x, y, tolerance_m) -> (kind, position, x, y) or None
+        self._highlight_kind = ""
+        self._highlight_positions = np.empty(0, dtype=np.intp)
+        self._highlight_paths: list[tuple[str, QPainterPath]] = []
+        self._highlight_view: MapView | None = None
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._timer = QTimer(self)
@@ -149,9 +175,133 @@ class MapCanvas(QWidget):
         else:
             self.refresh()
 
+    def layers_changed(self) -> None:
+        """The project's layers changed: re-render, keeping the current image until the new one."""
+        if self._renderer is None:
+            return
+        kinds = list(self._renderer.project.layers)
+        self._visibility = {k: self._visibility.get(k, self._renderer.style.layer(k).visible) for k in kinds}
+        self._invalidate()
+        self._rebuild_highlight()
+        if self._view is None:
+            self.zoom_full()
+        else:
+            self.refresh()
+
     def set_language(self, lang: str | None) -> None:
         self._lang = lang
         self.refresh()
+
+    # -- tools -------------------------------------------------------------------------------------
+    @property
+    def tool(self) -> str:
+        return self._tool
+
+    def set_tool(self, tool: str) -> None:
+        """'pan' (drag pans, click identifies), 'select' (drag a rectangle), 'add' (click adds a
+        point), 'move' (drag a point to move it; elsewhere a drag pans)."""
+        if tool not in TOOLS:
+            raise ValueError(f"unknown tool {tool!r}")
+        self._tool = tool
+        self._rubber = None
+        self._moving = None
+        if tool in ("add", "select"):
+            self.setCursor(Qt.CursorShape.CrossCursor)
+        else:
+            self.unsetCursor()
+        self.update()
+
+    def pick_tolerance(self) -> float:
+        """Metres corresponding to :data:`PICK_TOLERANCE_PX` at the current view."""
+        return PICK_TOLERANCE_PX * (self._view.mpp if self._view is not None else 1.0)
+
+    # -- selection highlight -------------------------------------------------------------------------
+    def set_highlight(self, kind: str, positions) -> None:
+        """Draw the features at ``positions`` of layer ``kind`` highlighted on top of the map."""
+        self._highlight_kind = kind or ""
+        self._highlight_positions = np.asarray(positions, dtype=np.intp) if kind else np.empty(0, dtype=np.intp)
+        self._rebuild_highlight()
+        self.update()
+
+    def _rebuild_highlight(self) -> None:
+        """Paths of the selected features in view, in pixels of the current view (spatial index)."""
+        self._highlight_paths = []
+        self._highlight_view = None
+        kind, positions = self._highlight_kind, self._highlight_positions
+        if self._renderer is None or self._view is None or not kind or not len(positions):
+            return
+        gdf = self._renderer.project.layers.get(kind)
+        if gdf is None or not len(gdf):
+            return
+        positions = positions[positions < len(gdf)]
+        view = self._view.resized(max(self.width(), 1), max(self.height(), 1))
+        x0, y0, x1, y1 = view.extent
+        pad = 40 * view.mpp
+        in_view = gdf.sindex.query(shapely.box(x0 - pad, y0 - pad, x1 + pad, y1 + pad))
+        chosen = np.intersect1d(positions, in_view, assume_unique=False)[:HIGHLIGHT_MAX_FEATURES]
+        if not len(chosen):
+            self._highlight_view = view
+            return
+        geoms = np.asarray(gdf.geometry.values[chosen], dtype=object)
+        geometry = layer_geometry(kind, gdf)
+        paths: list[tuple[str, QPainterPath]] = []
+        if geometry == "point":
+            xy, _ = point_coords(geoms)
+            if len(xy):
+                px = view.to_px(xy)
+                path = QPainterPath()
+                for x, y in px:
+                    path.addEllipse(QPointF(float(x), float(y)), 9.0, 9.0)
+                paths.append(("point", path))
+        elif geometry == "line":
+            xy, part, feature = line_parts(geoms)
+            if len(xy):
+                for path in chunked_paths(view.to_px(xy), part, feature[part], chunk=500):
+                    paths.append(("line", path))
+        else:
+            clipped = shapely.clip_by_rect(geoms, x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+            xy, ring, feature = polygon_rings(clipped)
+            if len(xy):
+                for path in chunked_paths(view.to_px(xy), ring, feature[ring], chunk=500):
+                    paths.append(("polygon", path))
+            # polygons smaller than a few pixels: a ring around their centre so they can be seen
+            b = shapely.bounds(geoms)
+            size_px = np.fmax(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / view.mpp
+            small = size_px < 6
+            if small.any():
+                centres = view.to_px(np.column_stack([(b[small, 0] + b[small, 2]) / 2, (b[small, 1] + b[small, 3]) / 2]))
+                path = QPainterPath()
+                for x, y in centres:
+                    path.addEllipse(QPointF(float(x), float(y)), 6.0, 6.0)
+                paths.append(("point", path))
+        self._highlight_paths = paths
+        self._highlight_view = view
+
+    def _draw_highlight(self, painter: QPainter) -> None:
+        if not self._highlight_paths or self._highlight_view is None or self._view is None:
+            return
+        hv, view = self._highlight_view, self._view
+        ix0, _, _, iy1 = hv.extent
+        left, top = view.point_to_px(ix0, iy1)
+        factor = hv.mpp / view.mpp
+        painter.save()
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setTransform(QTransform(factor, 0, 0, factor, left, top))
+            fill = QColor(HIGHLIGHT_COLOUR)
+            fill.setAlpha(55)
+            halo = QPen(QColor(0, 0, 0, 150), 4.5)
+            halo.setCosmetic(True)
+            pen = QPen(HIGHLIGHT_COLOUR, 2.5)
+            pen.setCosmetic(True)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            for kind, path in self._highlight_paths:
+                if kind == "polygon":
+                    painter.fillPath(path, QBrush(fill))
+                painter.strokePath(path, halo)
+                painter.strokePath(path, pen)
+        finally:
+            painter.restore()
 
     def is_layer_visible(self, kind: str) -> bool:
         if kind not in self._visibility and self._renderer is not None:
@@ -196,6 +346,13 @@ class MapCanvas(QWidget):
         if self._view is not None:
             self.view_changed.emit(self._view)
         self.refresh()
+
+    def zoom_to_extent(self, extent: tuple[float, float, float, float], *, margin: float = 0.05) -> None:
+        """Show the world rectangle ``extent`` (x0, y0, x1, y1), keeping the aspect ratio."""
+        if extent is None:
+            return
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        self.set_view(MapView.fit(extent, w, h, margin=margin))
 
     def zoom_by(self, factor: float, pos: QPointF | None = None) -> None:
         """Zoom in by ``factor`` (> 1) or out (< 1) keeping the point under ``pos`` fixed."""
@@ -245,6 +402,8 @@ class MapCanvas(QWidget):
         self._image = image
         self._image_view = view
         self.last_render_ms = ms
+        if self._highlight_kind and (self._highlight_view is None or self._highlight_view != view):
+            self._rebuild_highlight()
         self.update()
         self.rendered.emit(ms)
 
@@ -277,6 +436,8 @@ class MapCanvas(QWidget):
                 if renderer is None:
                     self._draw_hint(painter, tr("ui.canvas.no_project"))
                 return
+            self._draw_highlight(painter)
+            self._draw_interaction(painter)
             view = self._view.resized(self.width(), self.height())
             has_layers = bool(renderer.layer_kinds())
             reserved = []
@@ -292,6 +453,31 @@ class MapCanvas(QWidget):
                 self._draw_hint(painter, tr("ui.canvas.empty"))
         finally:
             painter.end()
+
+    def _draw_interaction(self, painter: QPainter) -> None:
+        """The rubber band of a rectangle selection and the point being moved."""
+        if self._rubber is not None:
+            painter.save()
+            pen = QPen(HIGHLIGHT_COLOUR.darker(130), 1.5, Qt.PenStyle.DashLine)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            fill = QColor(HIGHLIGHT_COLOUR)
+            fill.setAlpha(40)
+            painter.setBrush(fill)
+            painter.drawRect(self._rubber.normalized())
+            painter.restore()
+        if self._moving is not None and self._move_pos is not None and self._view is not None:
+            _, _, ox, oy = self._moving
+            start = QPointF(*self._view.point_to_px(ox, oy))
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            pen = QPen(QColor(40, 40, 40, 200), 1.2, Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawLine(start, self._move_pos)
+            painter.setPen(QPen(QColor(0, 0, 0), 2))
+            painter.setBrush(HIGHLIGHT_COLOUR)
+            painter.drawEllipse(self._move_pos, 7.0, 7.0)
+            painter.restore()
 
     def _draw_hint(self, painter: QPainter, text: str) -> None:
         from fireriskmap.render.style import default_style
@@ -321,37 +507,95 @@ class MapCanvas(QWidget):
         self.refresh()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton) and self._view:
+        button = event.button()
+        self._press_pos = event.position()
+        self._press_button = button
+        if self._view is None:
+            super().mousePressEvent(event)
+            return
+        if button == Qt.MouseButton.LeftButton and self._tool == "move" and self.move_picker is not None:
+            world = self.world_at(event.position())
+            picked = self.move_picker(world[0], world[1], self.pick_tolerance()) if world else None
+            if picked is not None:
+                self._moving = picked
+                self._move_pos = event.position()
+                self.setCursor(Qt.CursorShape.SizeAllCursor)
+                return
+        if button == Qt.MouseButton.LeftButton and self._tool == "select":
+            self._rubber = QRectF(event.position(), event.position())
+            return
+        if button in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
             self._drag_start = event.position()
             self._drag_view = self._view
-            self.setCursor(Qt.CursorShape.ClosedHandCursor)
             self._timer.stop()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
-        if self._drag_start is not None and self._drag_view is not None:
-            d = pos - self._drag_start
-            self._fit_on_resize = False
-            self._view = self._drag_view.panned_px(d.x(), d.y())
+        if self._moving is not None:
+            self._move_pos = pos
             self.update()
+        elif self._rubber is not None:
+            self._rubber = QRectF(self._rubber.topLeft(), pos)
+            self.update()
+        elif self._drag_start is not None and self._drag_view is not None:
+            d = pos - self._drag_start
+            if d.manhattanLength() > CLICK_SLOP_PX or self._view is not self._drag_view:
+                if self.cursor().shape() != Qt.CursorShape.ClosedHandCursor:
+                    self.setCursor(Qt.CursorShape.ClosedHandCursor)
+                self._fit_on_resize = False
+                self._view = self._drag_view.panned_px(d.x(), d.y())
+                self.update()
         world = self.world_at(pos)
         if world is not None:
             self.cursor_moved.emit(*world)
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._drag_start is not None:
-            moved = (event.position() - self._drag_start).manhattanLength() > 0
+        pos = event.position()
+        press = self._press_pos
+        is_click = press is not None and (pos - press).manhattanLength() <= CLICK_SLOP_PX
+        modifiers = event.modifiers()
+        if self._moving is not None:
+            kind, position, ox, oy = self._moving
+            self._moving = None
+            self._move_pos = None
+            self.set_tool(self._tool)  # restores the cursor
+            world = self.world_at(pos)
+            if world is not None and not is_click:
+                self.point_moved.emit(kind, int(position), float(world[0]), float(world[1]))
+            self.update()
+        elif self._rubber is not None:
+            rect = self._rubber.normalized()
+            self._rubber = None
+            self.update()
+            if is_click:
+                world = self.world_at(pos)
+                if world is not None:
+                    self.clicked.emit(world[0], world[1], modifiers)
+            elif self._view is not None:
+                ax, ay = self._view.px_to_world(rect.left(), rect.bottom())
+                bx, by = self._view.px_to_world(rect.right(), rect.top())
+                self.rect_selected.emit((ax, ay, bx, by), modifiers)
+        elif self._drag_start is not None:
+            moved = self._view is not self._drag_view
             self._drag_start = None
             self._drag_view = None
-            self.unsetCursor()
+            self.set_tool(self._tool)
             if moved and self._view is not None:
                 self.set_view(self._view)
+            elif is_click and event.button() == Qt.MouseButton.LeftButton:
+                world = self.world_at(pos)
+                if world is not None:
+                    if self._tool == "add":
+                        self.add_requested.emit(world[0], world[1])
+                    else:
+                        self.clicked.emit(world[0], world[1], modifiers)
+        self._press_pos = None
         super().mouseReleaseEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton and self._tool in ("pan", "select"):
             self.zoom_by(2.0, event.position())
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -373,6 +617,10 @@ class MapCanvas(QWidget):
             self.zoom_by(1 / WHEEL_STEP)
         elif key == Qt.Key.Key_Home:
             self.zoom_full()
+        elif key == Qt.Key.Key_Escape and (self._rubber is not None or self._moving is not None):
+            self._rubber = None
+            self._moving = None
+            self.set_tool(self._tool)
         elif key == Qt.Key.Key_Left:
             self.pan_by(step, 0)
         elif key == Qt.Key.Key_Right:

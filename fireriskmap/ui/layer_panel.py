@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QRectF, QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QIcon, QPainter, QPixmap
-from PyQt6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
+from PyQt6.QtCore import QPoint, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PyQt6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
+
+from fireriskmap.i18n import tr
 
 from fireriskmap.render import MapRenderer
 from fireriskmap.render.renderer import layer_geometry
@@ -31,10 +33,14 @@ def swatch_icon(symbol: Symbol, geometry: str, size: QSize = ICON_SIZE, dpr: flo
 class LayerPanel(QTreeWidget):
     """Lists the project's layers; the check box shows or hides a layer on the canvas.
 
-    Signal ``visibility_changed(kind, visible)``.
+    Signals: ``visibility_changed(kind, visible)``; ``current_kind_changed(kind)`` (the active
+    layer); ``zoom_requested(kind)`` and ``table_requested(kind)`` from the context menu.
     """
 
     visibility_changed = pyqtSignal(str, bool)
+    current_kind_changed = pyqtSignal(str)
+    zoom_requested = pyqtSignal(str)
+    table_requested = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,7 +54,13 @@ class LayerPanel(QTreeWidget):
         self._renderer: MapRenderer | None = None
         self._updating = False
         self._expanded: set[str] = set()
+        self._stale: set[str] = set()
+        self._current = ""
         self.itemChanged.connect(self._on_item_changed)
+        self.currentItemChanged.connect(self._on_current_changed)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+        self.itemDoubleClicked.connect(lambda item, _col: self.zoom_requested.emit(item.data(0, KIND_ROLE)))
         self.itemExpanded.connect(lambda it: self._expanded.add(it.data(0, KIND_ROLE)))
         self.itemCollapsed.connect(lambda it: self._expanded.discard(it.data(0, KIND_ROLE)))
 
@@ -68,9 +80,18 @@ class LayerPanel(QTreeWidget):
                 geometry = layer_geometry(kind, gdf)
                 spec = _spec(kind)
                 title = spec.label(lang) if spec is not None else kind
-                item = QTreeWidgetItem([f"{title}  ({len(gdf):,})"])
+                text = f"{title}  ({len(gdf):,})"
+                if kind in self._stale:
+                    text += "  " + tr("ui.layers.stale", lang=lang)
+                item = QTreeWidgetItem([text])
                 item.setData(0, KIND_ROLE, kind)
-                item.setToolTip(0, f"{title} — {kind}")
+                item.setToolTip(0, f"{title} — {kind}" + ("\n" + tr("ui.layers.stale_tip", lang=lang)
+                                                           if kind in self._stale else ""))
+                if kind in self._stale:
+                    font = QFont(item.font(0))
+                    font.setItalic(True)
+                    item.setFont(0, font)
+                    item.setForeground(0, QColor("#b26a00"))
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(0, Qt.CheckState.Checked if visible.get(kind, True) else Qt.CheckState.Unchecked)
                 rows = renderer.class_rows(kind, lang=lang)
@@ -85,8 +106,44 @@ class LayerPanel(QTreeWidget):
                         item.addChild(child)
                 self.addTopLevelItem(item)
                 item.setExpanded(kind in self._expanded or len(rows) <= 7)
+            current = self.item_for(self._current)
+            if current is not None:
+                self.setCurrentItem(current)
         finally:
             self._updating = False
+
+    def set_stale(self, kinds: set[str]) -> None:
+        """Mark layers whose results no longer match the data (shown in italics, '需重新计算')."""
+        self._stale = set(kinds)
+
+    def current_kind(self) -> str:
+        return self._current
+
+    def set_current_kind(self, kind: str) -> None:
+        item = self.item_for(kind)
+        if item is not None and self.currentItem() is not item:
+            self.setCurrentItem(item)
+        elif item is None:
+            self._current = kind
+
+    def _on_current_changed(self, item, _previous) -> None:
+        if item is None:
+            return
+        kind = item.data(0, KIND_ROLE)
+        if kind and kind != self._current:
+            self._current = kind
+            if not self._updating:
+                self.current_kind_changed.emit(kind)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item = self.itemAt(pos)
+        if item is None:
+            return
+        kind = item.data(0, KIND_ROLE)
+        menu = QMenu(self)
+        menu.addAction(tr("ui.layers.zoom"), lambda: self.zoom_requested.emit(kind))
+        menu.addAction(tr("ui.layers.table"), lambda: self.table_requested.emit(kind))
+        menu.exec(self.viewport().mapToGlobal(pos))
 
     def item_for(self, kind: str) -> QTreeWidgetItem | None:
         for i in range(self.topLevelItemCount()):
@@ -111,12 +168,9 @@ class LayerPanel(QTreeWidget):
 
 
 def _spec(kind: str):
-    try:
-        from fireriskmap.core.spec import catalogue
+    from fireriskmap.ui.features import spec_of
 
-        return catalogue().get(kind)
-    except Exception:
-        return None
+    return spec_of(kind)
 
 
 __all__ = ["LayerPanel", "swatch_icon"]
