@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from fireriskmap.core.crs import require_metric
+from fireriskmap.core.jsonable import plain as _plain
 from fireriskmap.errors import FireRiskError
 from fireriskmap.i18n import Msg
 from fireriskmap.progress import ProgressFn, sub_progress
@@ -291,25 +292,6 @@ class _StepSkipped(Exception):
     def __init__(self, reason: Msg) -> None:
         super().__init__(str(reason))
         self.reason = reason
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready copy: numpy scalars to Python, NaN to None, Msg to text."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Msg):
-        return str(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not np.isfinite(value) else float(value)
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
 
 
 def apply_outcome(project, outcome: AnalysisOutcome) -> None:

@@ -57,6 +57,7 @@ from fireriskmap.analysis.patrol.teams import Team
 from fireriskmap.analysis.patrol.timeline import parse_night, s_to_clock
 from fireriskmap.i18n import Msg, tr
 from fireriskmap.progress import ProgressFn, null_progress, sub_progress
+from fireriskmap.core.jsonable import plain as _plain
 
 __all__ = ["PatrolPlan", "plan_patrols", "replan", "visits_tonight", "REASONS"]
 
@@ -460,26 +461,6 @@ def _solve(ctx: _Context, team_ids: list[int], *, seed: int, time_limit_s: float
 
 
 # -- assembling the result ---------------------------------------------------------------------
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Msg):
-        return str(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not np.isfinite(value) else float(value)
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    return value
-
 
 def _assemble(ctx: _Context, team_ids: list[int], sol, meta: list[dict], gap_dropped: set[int], *,
               seed: int, rounds: int, seconds: float, solve_seconds: float, issues: list[Msg],

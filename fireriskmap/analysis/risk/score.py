@@ -33,6 +33,7 @@ from fireriskmap.analysis.risk.units import Units, UnitSpec, build_units, parse_
 from fireriskmap.core.crs import require_metric
 from fireriskmap.i18n import Msg, tr
 from fireriskmap.progress import ProgressFn, null_progress
+from fireriskmap.core.jsonable import plain
 
 __all__ = ["ProjectView", "RiskResult", "score_areas", "priorities", "compose", "AREA_COLUMNS"]
 
@@ -239,25 +240,6 @@ class RiskResult:
         if bt is not None:
             data["backtest"] = bt.to_dict()
         return plain(data)
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready copy: numpy scalars to Python, NaN to None, Msg to text."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, Msg):
-        return str(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not np.isfinite(value) else float(value)
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
 
 
 def _weights(model: RiskModel, normalised: pd.DataFrame, issues: list[Msg]) -> pd.Series:
