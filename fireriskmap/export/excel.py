@@ -153,6 +153,7 @@ class _Sheet:
     def add(self, values: list[Any], *, fills: dict[int, PatternFill] | None = None,
             fonts: dict[int, Font] | None = None, row_fill: PatternFill | None = None, bold: bool = False) -> None:
         ws = self.ws
+        lines = 1
         for c, value in enumerate(values, start=1):
             value = _clean(value)
             cell = ws.cell(self.row, c, value)
@@ -181,6 +182,10 @@ class _Sheet:
             elif isinstance(value, int):
                 shown = f"{value:,}"
             self.widths[c] = max(self.widths.get(c, 0), min(_text_width(shown) + 2, 60))
+            if isinstance(value, str):
+                lines = max(lines, -(-_text_width(value) // 58), value.count("\n") + 1)
+        if lines > 1:  # spreadsheet programs do not grow rows for wrapped text by themselves
+            ws.row_dimensions[self.row].height = 14.5 * lines + 3
         self.row += 1
 
     def message(self, text: str, ncols: int) -> None:
