@@ -21,7 +21,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 import geopandas as gpd
@@ -144,6 +144,10 @@ class MapRenderer:
         self.style = style.with_theme(theme) if theme else style
         self.family = self.style.font_family
         self._fonts_ready = False
+        # Per-layer overrides set by the layer panel (all optional; empty: the style file's own):
+        self.layer_order: list[str] | None = None  # kinds bottom → top; None: the style's z order
+        self.layer_opacity: dict[str, float] = {}  # kind → 0..1, multiplied with the style's opacity
+        self.style_overrides: dict[str, LayerStyle] = {}  # kind → LayerStyle used instead of the style's
         self._register_fonts()
 
     def _register_fonts(self) -> None:
@@ -164,7 +168,34 @@ class MapRenderer:
             kinds = [k for k in frames if self.style.layer(k, layer_geometry(k, frames[k])).visible]
         else:
             kinds = [k for k in layers if k in frames]
-        return self.style.z_order([k for k in kinds if len(frames[k])])
+        return self.order_kinds([k for k in kinds if len(frames[k])])
+
+    def order_kinds(self, kinds: Iterable[str]) -> list[str]:
+        """``kinds`` in drawing order (bottom first): ``layer_order`` when set, else the style's z.
+
+        Kinds missing from ``layer_order`` keep their place relative to their z-order neighbours.
+        """
+        base = self.style.z_order(list(kinds))
+        if not self.layer_order:
+            return base
+        wanted = set(base)
+        result = [k for k in dict.fromkeys(self.layer_order) if k in wanted]
+        placed = set(result)
+        for i, kind in enumerate(base):
+            if kind in placed:
+                continue
+            prev = next((base[j] for j in range(i - 1, -1, -1) if base[j] in placed), None)
+            result.insert(result.index(prev) + 1 if prev is not None else 0, kind)
+            placed.add(kind)
+        return result
+
+    def layer_style(self, kind: str, geometry: str = "polygon") -> LayerStyle:
+        """The style ``kind`` is drawn with: the style file's, or its override, with the layer opacity."""
+        ls = self.style_overrides.get(kind) or self.style.layer(kind, geometry)
+        opacity = self.layer_opacity.get(kind)
+        if opacity is not None:
+            ls = replace(ls, opacity=ls.opacity * min(1.0, max(0.0, float(opacity))))
+        return ls
 
     def full_extent(self) -> Extent | None:
         return self.project.extent()
@@ -226,7 +257,7 @@ class MapRenderer:
                         raise RenderCancelled
                     gdf = frames[kind]
                     geometry = layer_geometry(kind, gdf)
-                    ls = self.style.layer(kind, geometry)
+                    ls = self.layer_style(kind, geometry)
                     stats.features[kind] = self._draw_layer(painter, kind, gdf, geometry, ls, view, u,
                                                             candidates if labels else None, dpi, lang,
                                                             grid=simplify_px)
@@ -318,7 +349,7 @@ class MapRenderer:
         for kind in reversed(self.layer_kinds(layers)):
             gdf = frames[kind]
             geometry = layer_geometry(kind, gdf)
-            ls = self.style.layer(kind, geometry)
+            ls = self.layer_style(kind, geometry)
             if not ls.legend:
                 continue
             spec = _spec(kind)
@@ -335,7 +366,7 @@ class MapRenderer:
         """(symbol, label) for each style class of ``kind`` (present in the data when asked)."""
         gdf = self.project.layers.get(kind)
         geometry = layer_geometry(kind, gdf) if gdf is not None else "polygon"
-        ls = self.style.layer(kind, geometry)
+        ls = self.layer_style(kind, geometry)
         spec = _spec(kind)
         if ls.field is None or not ls.classes:
             text = ls.symbol.label(lang, spec.label(lang) if spec is not None else kind)
@@ -396,7 +427,7 @@ class MapRenderer:
                 self._draw_polygons(painter, geoms, class_ids, class_symbols, ls, view, u, grid)
         finally:
             painter.restore()
-        if candidates is not None and ls.labels is not None:
+        if candidates is not None and ls.labels is not None and ls.opacity > 0:
             self._collect_labels(candidates, kind, gdf, positions, geoms, geometry, ls, class_ids,
                                  class_symbols, view, u, dpi, lang)
         return int(len(positions))

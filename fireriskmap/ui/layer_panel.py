@@ -1,20 +1,115 @@
-"""The layer list: one checkable row per layer (top-most first) with its classes as a legend."""
+"""The layer list: one checkable row per layer (top-most first) with its classes as a legend.
+
+The drawing order (drag a row, or the context menu), each layer's opacity and its style (the style
+file's, or "colour by" one of the layer's enum / yes-no fields) are kept in ``project.settings``:
+
+- ``ui.layer_order``: kinds bottom → top (drawing order);
+- ``ui.layer_opacity``: ``{kind: percent 0..100}``;
+- ``ui.layer_style``: ``{kind: field name}`` (a kind missing: the style file's own classes).
+
+:func:`apply_layer_settings` hands them to the :class:`MapRenderer` (``layer_order``,
+``layer_opacity``, ``style_overrides``).
+"""
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QPoint, QRectF, QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
-from PyQt6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
+from dataclasses import replace
+
+from PyQt6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QActionGroup, QColor, QFont, QIcon, QPainter, QPixmap
+from PyQt6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QMenu, QSlider, QSpinBox, QTreeWidget,
+                             QTreeWidgetItem, QWidget, QWidgetAction)
 
 from fireriskmap.i18n import tr
 
 from fireriskmap.render import MapRenderer
 from fireriskmap.render.renderer import layer_geometry
-from fireriskmap.render.style import Symbol
+from fireriskmap.render.style import LayerStyle, Symbol
 from fireriskmap.render.symbols import draw_swatch
 
 KIND_ROLE = Qt.ItemDataRole.UserRole
 ICON_SIZE = QSize(24, 14)
+
+SETTING_ORDER = "ui.layer_order"
+SETTING_OPACITY = "ui.layer_opacity"
+SETTING_STYLE = "ui.layer_style"
+
+# colours for "colour by field": yes/no flags, and a qualitative palette for enum codes
+FLAG_COLOURS = {"true": "#e53935", "false": "#b0bec5"}
+PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
+           "#ff9da7", "#bab0ac"]
+
+
+def style_fields(kind: str, columns=None) -> list:
+    """The enum and yes/no fields of ``kind``'s spec (those in ``columns`` when given)."""
+    spec = _spec(kind)
+    if spec is None:
+        return []
+    return [f for f in spec.fields if f.type in ("enum", "bool") and (columns is None or f.name in columns)]
+
+
+def _class_symbol(base: Symbol, colour: str, geometry: str, labels: dict[str, str]) -> Symbol:
+    dark = QColor(colour).darker(150).name()
+    if geometry == "point":
+        return replace(base, fill=colour, labels=labels)
+    if geometry == "line" or base.fill is None:
+        return replace(base, stroke=colour, width=max(base.width, 1.2), labels=labels)
+    return replace(base, fill=colour, fill_opacity=max(base.fill_opacity, 0.85), pattern="solid", stroke=dark,
+                   labels=labels)
+
+
+def classified_style(kind: str, base: LayerStyle, field_name: str, geometry: str) -> LayerStyle | None:
+    """``base`` classified by ``field_name`` (an enum or yes/no field) with generated colours.
+
+    None when the field is not an enum / yes-no field of the layer spec.
+    """
+    fs = next((f for f in style_fields(kind) if f.name == field_name), None)
+    if fs is None:
+        return None
+    classes: dict[str, Symbol] = {}
+    if fs.type == "bool":
+        names = {"true": "ui_layers.yes", "false": "ui_layers.no"}
+        for code, colour in FLAG_COLOURS.items():
+            labels = {"zh": tr(names[code], lang="zh_CN"), "en": tr(names[code], lang="en")}
+            classes[code] = _class_symbol(base.symbol, colour, geometry, labels)
+    else:
+        for i, code in enumerate(fs.codes()):
+            classes[code] = _class_symbol(base.symbol, PALETTE[i % len(PALETTE)], geometry, {})
+    return replace(base, field=field_name, classes=classes)
+
+
+def apply_layer_settings(renderer: MapRenderer | None) -> bool:
+    """Give ``renderer`` the order, opacities and styles kept in its project's settings.
+
+    Returns True when anything changed (the map must be drawn again). Bad values are ignored.
+    """
+    if renderer is None:
+        return False
+    project = renderer.project
+    settings = getattr(project, "settings", None) or {}
+    raw_order = settings.get(SETTING_ORDER)
+    order = [str(k) for k in raw_order] if isinstance(raw_order, list) and raw_order else None
+    opacity: dict[str, float] = {}
+    raw = settings.get(SETTING_OPACITY)
+    for kind, value in (raw.items() if isinstance(raw, dict) else ()):
+        try:
+            opacity[str(kind)] = min(100.0, max(0.0, float(value))) / 100.0
+        except (TypeError, ValueError):
+            continue
+    styles: dict[str, LayerStyle] = {}
+    raw = settings.get(SETTING_STYLE)
+    for kind, field_name in (raw.items() if isinstance(raw, dict) else ()):
+        gdf = project.layers.get(kind)
+        if gdf is None or not isinstance(field_name, str) or not field_name:
+            continue
+        geometry = layer_geometry(kind, gdf)
+        ls = classified_style(kind, renderer.style.layer(kind, geometry), field_name, geometry)
+        if ls is not None:
+            styles[kind] = ls
+    changed = (order, opacity, styles) != (renderer.layer_order, renderer.layer_opacity,
+                                           renderer.style_overrides)
+    renderer.layer_order, renderer.layer_opacity, renderer.style_overrides = order, opacity, styles
+    return changed
 
 
 def swatch_icon(symbol: Symbol, geometry: str, size: QSize = ICON_SIZE, dpr: float = 1.0) -> QIcon:
@@ -34,13 +129,15 @@ class LayerPanel(QTreeWidget):
     """Lists the project's layers; the check box shows or hides a layer on the canvas.
 
     Signals: ``visibility_changed(kind, visible)``; ``current_kind_changed(kind)`` (the active
-    layer); ``zoom_requested(kind)`` and ``table_requested(kind)`` from the context menu.
+    layer); ``zoom_requested(kind)`` and ``table_requested(kind)`` from the context menu;
+    ``appearance_changed()`` when the drawing order, an opacity or a style changed (redraw the map).
     """
 
     visibility_changed = pyqtSignal(str, bool)
     current_kind_changed = pyqtSignal(str)
     zoom_requested = pyqtSignal(str)
     table_requested = pyqtSignal(str)
+    appearance_changed = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +153,13 @@ class LayerPanel(QTreeWidget):
         self._expanded: set[str] = set()
         self._stale: set[str] = set()
         self._current = ""
+        self._lang: str | None = None
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setToolTip(tr("ui_layers.drag_tip"))
         self.itemChanged.connect(self._on_item_changed)
         self.currentItemChanged.connect(self._on_current_changed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -67,13 +171,20 @@ class LayerPanel(QTreeWidget):
     def populate(self, renderer: MapRenderer | None, visible: dict[str, bool], lang: str | None = None) -> None:
         """Rebuild the rows for ``renderer``'s project; ``visible`` gives each kind's check state."""
         self._renderer = renderer
+        self._lang = lang
+        changed = apply_layer_settings(renderer)
+        self._fill(renderer, visible, lang)
+        if changed:
+            self.appearance_changed.emit()
+
+    def _fill(self, renderer: MapRenderer | None, visible: dict[str, bool], lang: str | None) -> None:
         self._updating = True
         try:
             self.clear()
             if renderer is None:
                 return
             project = renderer.project
-            kinds = renderer.style.z_order([k for k in project.layers])
+            kinds = renderer.order_kinds([k for k in project.layers])
             dpr = self.devicePixelRatioF() if self.isVisible() else 1.0
             for kind in reversed(kinds):  # top-most layer first, as in QGIS
                 gdf = project.layers[kind]
@@ -81,6 +192,9 @@ class LayerPanel(QTreeWidget):
                 spec = _spec(kind)
                 title = spec.label(lang) if spec is not None else kind
                 text = f"{title}  ({len(gdf):,})"
+                percent = self.opacity(kind)
+                if percent < 100:
+                    text += f"  {percent} %"
                 if kind in self._stale:
                     text += "  " + tr("ui.layers.stale", lang=lang)
                 item = QTreeWidgetItem([text])
@@ -92,7 +206,8 @@ class LayerPanel(QTreeWidget):
                     font.setItalic(True)
                     item.setFont(0, font)
                     item.setForeground(0, QColor("#b26a00"))
-                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setFlags((item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled)
+                              & ~Qt.ItemFlag.ItemIsDropEnabled)
                 item.setCheckState(0, Qt.CheckState.Checked if visible.get(kind, True) else Qt.CheckState.Unchecked)
                 rows = renderer.class_rows(kind, lang=lang)
                 if len(rows) == 1:
@@ -140,10 +255,189 @@ class LayerPanel(QTreeWidget):
         if item is None:
             return
         kind = item.data(0, KIND_ROLE)
+        self.build_menu(kind).exec(self.viewport().mapToGlobal(pos))
+
+    def build_menu(self, kind: str) -> QMenu:
+        """The context menu of ``kind``'s row (zoom, table, order, opacity, style)."""
         menu = QMenu(self)
         menu.addAction(tr("ui.layers.zoom"), lambda: self.zoom_requested.emit(kind))
         menu.addAction(tr("ui.layers.table"), lambda: self.table_requested.emit(kind))
-        menu.exec(self.viewport().mapToGlobal(pos))
+        menu.addSeparator()
+        kinds = self.kinds()
+        index = kinds.index(kind) if kind in kinds else -1
+        for key, slot, enabled in (("ui_layers.move_up", lambda: self.move_layer(kind, 1), index > 0),
+                                   ("ui_layers.move_down", lambda: self.move_layer(kind, -1),
+                                    0 <= index < len(kinds) - 1),
+                                   ("ui_layers.move_top", lambda: self.move_layer_to(kind, 0), index > 0),
+                                   ("ui_layers.move_bottom", lambda: self.move_layer_to(kind, len(kinds)),
+                                    0 <= index < len(kinds) - 1)):
+            action = menu.addAction(tr(key), slot)
+            action.setEnabled(enabled)
+        reset = menu.addAction(tr("ui_layers.reset_order"), self.reset_order)
+        reset.setEnabled(self._project_setting(SETTING_ORDER) is not None)
+        menu.addSeparator()
+        menu.addAction(self._opacity_action(kind, menu))
+        fields = self._style_fields(kind)
+        if fields:
+            sub = menu.addMenu(tr("ui_layers.style"))
+            group = QActionGroup(sub)
+            current = self.style_field(kind)
+            action = sub.addAction(tr("ui_layers.style_default"), lambda: self.set_style_field(kind, ""))
+            action.setCheckable(True)
+            action.setChecked(not current)
+            group.addAction(action)
+            for fs in fields:
+                action = sub.addAction(tr("ui_layers.style_by_field", field=fs.label(self._lang)),
+                                       lambda name=fs.name: self.set_style_field(kind, name))
+                action.setCheckable(True)
+                action.setChecked(current == fs.name)
+                group.addAction(action)
+        return menu
+
+    def _opacity_action(self, kind: str, menu: QMenu) -> QWidgetAction:
+        box = QWidget(menu)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(24, 4, 12, 4)
+        label = QLabel(tr("ui_layers.opacity_label"), box)
+        slider = QSlider(Qt.Orientation.Horizontal, box)
+        slider.setRange(0, 100)
+        slider.setMinimumWidth(120)
+        spin = QSpinBox(box)
+        spin.setRange(0, 100)
+        spin.setSuffix(" %")
+        value = self.opacity(kind)
+        slider.setValue(value)
+        spin.setValue(value)
+        slider.valueChanged.connect(spin.setValue)
+        spin.valueChanged.connect(slider.setValue)
+        spin.valueChanged.connect(lambda v: self.set_opacity(kind, v))
+        for w in (label, slider, spin):
+            w.setToolTip(tr("ui_layers.opacity_tip"))
+            row.addWidget(w)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(box)
+        box.setObjectName("layer_opacity")
+        return action
+
+    # -- order, opacity, style ---------------------------------------------------------------
+    def _project_setting(self, key: str):
+        project = self._renderer.project if self._renderer is not None else None
+        return (getattr(project, "settings", None) or {}).get(key) if project is not None else None
+
+    def _store(self, key: str, value) -> None:
+        """Save a setting in the project, hand it to the renderer, redraw the list and the map."""
+        if self._renderer is None:
+            return
+        project = self._renderer.project
+        if hasattr(project, "set_setting"):
+            project.set_setting(key, value)
+        else:
+            project.settings[key] = value
+        apply_layer_settings(self._renderer)
+        visible = {}
+        for i in range(self.topLevelItemCount()):
+            item = self.topLevelItem(i)
+            visible[item.data(0, KIND_ROLE)] = item.checkState(0) == Qt.CheckState.Checked
+        self._fill(self._renderer, visible, self._lang)
+        self.appearance_changed.emit()
+
+    def move_layer_to(self, kind: str, index: int) -> None:
+        """Put ``kind`` at ``index`` of the list (0: top-most), counted before it is taken out."""
+        kinds = self.kinds()
+        if kind not in kinds:
+            return
+        old = kinds.index(kind)
+        index = max(0, min(len(kinds), int(index)))
+        if index > old:
+            index -= 1
+        if index == old:
+            return
+        kinds.remove(kind)
+        kinds.insert(index, kind)
+        self._store(SETTING_ORDER, list(reversed(kinds)))  # kept bottom → top (drawing order)
+
+    def move_layer(self, kind: str, steps: int) -> None:
+        """Move ``kind`` ``steps`` rows up (positive: drawn later, on top) or down (negative)."""
+        kinds = self.kinds()
+        if kind not in kinds:
+            return
+        old = kinds.index(kind)
+        new = max(0, min(len(kinds) - 1, old - int(steps)))
+        self.move_layer_to(kind, new + 1 if new > old else new)
+
+    def reset_order(self) -> None:
+        if self._project_setting(SETTING_ORDER) is not None:
+            self._store(SETTING_ORDER, None)
+
+    def opacity(self, kind: str) -> int:
+        """``kind``'s opacity in percent (100 unless changed)."""
+        raw = self._project_setting(SETTING_OPACITY)
+        try:
+            return int(round(min(100.0, max(0.0, float(raw[kind])))))
+        except (TypeError, KeyError, ValueError):
+            return 100
+
+    def set_opacity(self, kind: str, percent: int) -> None:
+        percent = int(max(0, min(100, round(percent))))
+        if percent == self.opacity(kind):
+            return
+        raw = self._project_setting(SETTING_OPACITY)
+        values = dict(raw) if isinstance(raw, dict) else {}
+        if percent == 100:
+            values.pop(kind, None)
+        else:
+            values[kind] = percent
+        self._store(SETTING_OPACITY, values)
+
+    def _style_fields(self, kind: str) -> list:
+        gdf = self._renderer.project.layers.get(kind) if self._renderer is not None else None
+        if gdf is None:
+            return []
+        default = self._renderer.style.layer(kind, layer_geometry(kind, gdf)).field
+        return [f for f in style_fields(kind, set(gdf.columns)) if f.name != default]
+
+    def style_field(self, kind: str) -> str:
+        """The field ``kind`` is coloured by ('' for the style file's own classes)."""
+        raw = self._project_setting(SETTING_STYLE)
+        value = raw.get(kind) if isinstance(raw, dict) else None
+        return value if isinstance(value, str) else ""
+
+    def set_style_field(self, kind: str, field_name: str) -> None:
+        """Colour ``kind`` by ``field_name`` (an enum or yes/no field); '' for the default style."""
+        if field_name == self.style_field(kind):
+            return
+        raw = self._project_setting(SETTING_STYLE)
+        values = dict(raw) if isinstance(raw, dict) else {}
+        if field_name:
+            values[kind] = field_name
+        else:
+            values.pop(kind, None)
+        self._store(SETTING_STYLE, values)
+
+    # -- drag and drop (top-level rows only; the list is rebuilt from the new order) -------------
+    def dropEvent(self, event) -> None:  # noqa: N802
+        source = self.currentItem()
+        if event.source() is not self or source is None:
+            event.ignore()
+            return
+        kind = (source.parent() or source).data(0, KIND_ROLE)
+        index = self._drop_index(event.position().toPoint())
+        # never let Qt move or remove rows itself: the list is rebuilt from the saved order
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        QTimer.singleShot(0, lambda: self.move_layer_to(kind, index))
+
+    def _drop_index(self, pos: QPoint) -> int:
+        """Where a row dropped at ``pos`` goes (0: top-most)."""
+        kinds = self.kinds()
+        target = self.itemAt(pos)
+        if target is None:
+            return len(kinds)
+        top = target.parent() or target
+        index = kinds.index(top.data(0, KIND_ROLE))
+        if target.parent() is not None:  # on a legend row: below that layer
+            return index + 1
+        return index + (1 if pos.y() > self.visualItemRect(top).center().y() else 0)
 
     def item_for(self, kind: str) -> QTreeWidgetItem | None:
         for i in range(self.topLevelItemCount()):

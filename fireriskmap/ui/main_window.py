@@ -427,6 +427,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.layer_panel.visibility_changed.connect(self.canvas.set_layer_visible)
+        self.layer_panel.appearance_changed.connect(self.canvas.layers_changed)
         self.layer_panel.current_kind_changed.connect(self._on_active_kind)
         self.layer_panel.zoom_requested.connect(self.zoom_to_layer)
         self.layer_panel.table_requested.connect(self.show_table)
