@@ -491,6 +491,10 @@ class MapRenderer:
             dot_centres = centres[small]
             if grid:
                 dot_centres, dot, ids = _merge_dots(dot_centres, dot, ids, grid)
+            elif len(dot_centres) > DOT_MERGE_MIN:
+                # a county at full extent: many dots share a pixel; one square per pixel and class
+                # looks the same (antialiasing is off for dots) and halves the path work
+                dot_centres, dot, ids = _merge_dots(dot_centres, dot, ids, u)
             painter.save()
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # tiny squares: crisp & fast
             painter.setPen(QPen(Qt.PenStyle.NoPen))
@@ -611,6 +615,9 @@ class MapRenderer:
         for cand, _rect, origin in placed:
             draw_halo_text(painter, origin, cand.text, cand.font, cand.colour, halo, 3.0 * u)
         return len(placed)
+
+
+DOT_MERGE_MIN = 50_000  # dots in one view above which screen renders merge them per pixel
 
 
 def _merge_dots(centres: np.ndarray, size: np.ndarray, ids: np.ndarray, grid: float
