@@ -482,7 +482,12 @@ class MapRenderer:
                         continue
                     painter.setBrush(make_brush(symbol.fill_rgba(), symbol.pattern))
                     painter.setPen(make_pen(symbol.stroke_rgba(), symbol.width * u, symbol.dash))
-                    for path in chunked_paths(px[sel], ring[sel], vertex_feature[sel], chunk=200):
+                    # chunks of ~200 small features, fewer when features are large (cluster
+                    # outlines): Qt's antialiased fill is much faster on compact paths
+                    n_features = len(np.unique(vertex_feature[sel]))
+                    per_feature = int(sel.sum()) / max(n_features, 1)
+                    chunk = int(np.clip(POLYGON_CHUNK_VERTICES / per_feature, 1, 200))
+                    for path in chunked_paths(px[sel], ring[sel], vertex_feature[sel], chunk=chunk):
                         painter.drawPath(path)
         if small.any():
             dot = np.clip(size_px[small], 1.3 * min(u, 1.5), ls.min_px * u)
@@ -617,6 +622,7 @@ class MapRenderer:
         return len(placed)
 
 
+POLYGON_CHUNK_VERTICES = 1_000  # vertices per QPainterPath when filling polygons
 DOT_MERGE_MIN = 50_000  # dots in one view above which screen renders merge them per pixel
 
 
