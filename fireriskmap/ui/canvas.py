@@ -51,7 +51,7 @@ class _RenderJob(QRunnable):
     """Renders one view of the map into a QImage on a pool thread."""
 
     def __init__(self, job_id: int, renderer: MapRenderer, view: MapView, layers: list[str],
-                 lang: str | None, dpr: float, legend: bool) -> None:
+                 lang: str | None, dpr: float, legend: bool, transparent: bool = False) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the canvas keeps it until its result is delivered
         self.job_id = job_id
@@ -61,6 +61,7 @@ class _RenderJob(QRunnable):
         self.lang = lang
         self.dpr = dpr
         self.legend = legend
+        self.transparent = transparent  # an online basemap shows through: no background fill
         self.signals = _RenderSignals()
         self._cancel = threading.Event()
 
@@ -74,16 +75,34 @@ class _RenderJob(QRunnable):
             if not self._cancel.is_set():
                 v = self.view
                 device_view = MapView(v.cx, v.cy, v.mpp / self.dpr, v.width * self.dpr, v.height * self.dpr)
-                image = self.renderer.render_image(
-                    round(device_view.width), round(device_view.height), device_view, layers=self.layers,
-                    dpi=96.0 * self.dpr, lang=self.lang, decorations=False, legend=False,
-                    device_pixel_ratio=self.dpr, should_stop=self._cancel.is_set)
+                if self.transparent:
+                    image = self._render_transparent(device_view)
+                else:
+                    image = self.renderer.render_image(
+                        round(device_view.width), round(device_view.height), device_view, layers=self.layers,
+                        dpi=96.0 * self.dpr, lang=self.lang, decorations=False, legend=False,
+                        device_pixel_ratio=self.dpr, should_stop=self._cancel.is_set)
                 if self._cancel.is_set():
                     image = None
         except Exception:  # never let a render error kill the thread pool
             log.exception("map render failed")
             image = None
         self.signals.finished.emit(self.job_id, image, self.view, (time.perf_counter() - t0) * 1000)
+
+    def _render_transparent(self, device_view: MapView) -> QImage:
+        image = QImage(max(1, round(device_view.width)), max(1, round(device_view.height)),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(QColor(0, 0, 0, 0))
+        painter = QPainter(image)
+        try:
+            self.renderer.render(painter, QRectF(0, 0, image.width(), image.height()), device_view,
+                                 layers=self.layers, dpi=96.0 * self.dpr, lang=self.lang, decorations=False,
+                                 legend=False, background=False, should_stop=self._cancel.is_set)
+        finally:
+            painter.end()
+        if self.dpr != 1.0:
+            image.setDevicePixelRatio(self.dpr)
+        return image
 
 
 class MapCanvas(QWidget):
@@ -140,6 +159,7 @@ class MapCanvas(QWidget):
         self._highlight_positions = np.empty(0, dtype=np.intp)
         self._highlight_paths: list[tuple[str, QPainterPath]] = []
         self._highlight_view: MapView | None = None
+        self._basemap = None  # an online basemap layer (fireriskmap.ui.basemap), off by default
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._timer = QTimer(self)
@@ -187,6 +207,27 @@ class MapCanvas(QWidget):
             self.zoom_full()
         else:
             self.refresh()
+
+    @property
+    def basemap(self):
+        return self._basemap
+
+    def set_basemap(self, layer) -> None:
+        """Draw ``layer`` (a :class:`~fireriskmap.ui.basemap.BasemapLayer`) under the map; None: off."""
+        if layer is self._basemap:
+            return
+        old = self._basemap
+        if old is not None:
+            try:
+                old.updated.disconnect(self.update)
+            except (TypeError, RuntimeError):
+                pass
+            old.shutdown()
+        self._basemap = layer
+        if layer is not None:
+            layer.updated.connect(self.update)
+        self._invalidate()  # the map image changes between opaque and transparent background
+        self.refresh()
 
     def set_language(self, lang: str | None) -> None:
         self._lang = lang
@@ -384,7 +425,8 @@ class MapCanvas(QWidget):
             job.cancel()
         self._job_id += 1
         job = _RenderJob(self._job_id, self._renderer, self._view.resized(self.width(), self.height()),
-                         self.visible_layers(), self._lang, self.devicePixelRatioF(), self.show_legend)
+                         self.visible_layers(), self._lang, self.devicePixelRatioF(), self.show_legend,
+                         transparent=self._basemap is not None)
         job.signals.finished.connect(self._on_render_finished)
         self._jobs[job.job_id] = job
         self._pool.start(job)
@@ -420,6 +462,8 @@ class MapCanvas(QWidget):
         self._timer.stop()
         for job in self._jobs.values():
             job.cancel()
+        if self._basemap is not None:
+            self._basemap.shutdown()
         self._pool.waitForDone(5000)
 
     # -- painting ---------------------------------------------------------------------------------
@@ -429,6 +473,8 @@ class MapCanvas(QWidget):
             renderer = self._renderer
             background = qcolor(renderer.style.theme.map_background) if renderer else QColor("#f4f1ea")
             painter.fillRect(self.rect(), background)
+            if self._basemap is not None and renderer is not None and self._view is not None:
+                self._draw_basemap(painter, renderer)
             if self._image is not None and self._image_view is not None and self._view is not None:
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._drag_start is None)
                 painter.drawImage(self._image_target(self._image_view, self._view), self._image)
@@ -451,8 +497,40 @@ class MapCanvas(QWidget):
                                      max_height=view.height - top - 24)
             if not has_layers:
                 self._draw_hint(painter, tr("ui.canvas.empty"))
+            if self._basemap is not None:
+                self._draw_attribution(painter, self._basemap.attribution)
         finally:
             painter.end()
+
+    def _draw_basemap(self, painter: QPainter, renderer: MapRenderer) -> None:
+        """The online basemap tiles under the map image; a failure only leaves them out."""
+        crs = getattr(renderer.project, "crs", None)
+        if crs is None:
+            return
+        painter.save()
+        try:
+            self._basemap.draw(painter, self._view.resized(self.width(), self.height()), crs)
+        except Exception:
+            log.exception("basemap drawing failed")
+        finally:
+            painter.restore()
+
+    def _draw_attribution(self, painter: QPainter, text: str) -> None:
+        if not text:
+            return
+        painter.save()
+        try:
+            font = painter.font()
+            font.setPointSizeF(8.0)
+            painter.setFont(font)
+            metrics = painter.fontMetrics()
+            w, h = metrics.horizontalAdvance(text) + 8, metrics.height() + 2
+            box = QRectF(self.width() - w, self.height() - h, w, h)
+            painter.fillRect(box, QColor(255, 255, 255, 190))
+            painter.setPen(QColor(40, 40, 40))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        finally:
+            painter.restore()
 
     def _draw_interaction(self, painter: QPainter) -> None:
         """The rubber band of a rectangle selection and the point being moved."""

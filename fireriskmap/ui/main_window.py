@@ -47,6 +47,10 @@ SETTINGS_THEME = "theme"
 SETTINGS_LAST_DIR = "last_dir"
 SETTINGS_RECENT = "recent_projects"
 SETTINGS_GEOMETRY = "main_window/geometry"
+SETTINGS_BASEMAP = "basemap/provider"
+SETTINGS_TIANDITU_KEY = "basemap/tianditu_key"
+SETTINGS_BASEMAP_URL = "basemap/custom_url"
+BASEMAP_PROVIDERS = ("off", "osm", "tianditu", "custom")
 SETTINGS_STATE = "main_window/state"
 LONLAT_CRS = "EPSG:4490"  # CGCS2000 geographic (≈ WGS84 to within centimetres)
 DOCK_STATE_VERSION = 2  # bump when the docks change: an older saved layout is then not restored
@@ -384,6 +388,7 @@ class MainWindow(QMainWindow):
         self.menu_theme = self.menu_view.addMenu("")
         for act in self.act_theme.values():
             self.menu_theme.addAction(act)
+        self._build_basemap_menu()
         self.menu_analysis = bar.addMenu("")
         self.menu_analysis.addAction(self.act_analyse)
         self.menu_analysis.addAction(self.act_recalculate)
@@ -1295,6 +1300,9 @@ class MainWindow(QMainWindow):
         self.menu_edit.setTitle(tr("ui.menu.edit"))
         self.menu_view.setTitle(tr("ui.menu.view"))
         self.menu_theme.setTitle(tr("ui.menu.theme"))
+        self.menu_basemap.setTitle(tr("ui_basemap.menu"))
+        for name, act in self.act_basemap.items():
+            act.setText(tr(f"ui_basemap.provider.{name}"))
         self.menu_panels.setTitle(tr("ui.menu.panels"))
         self.menu_analysis.setTitle(tr("ui.menu.analysis"))
         self.menu_language.setTitle(tr("ui.menu.language"))
@@ -1373,6 +1381,71 @@ class MainWindow(QMainWindow):
         self.scale_label.setText(tr("ui.status.scale", scale=f"{view.scale_denominator(dpi):,.0f}"))
 
     # -- closing -----------------------------------------------------------------------------------
+    # -- online basemap (off by default; the only feature that may use the network) -------------------
+    def _build_basemap_menu(self) -> None:
+        self.menu_basemap = self.menu_view.addMenu("")
+        self.basemap_group = QActionGroup(self)
+        self.basemap_group.setExclusive(True)
+        self.act_basemap: dict[str, QAction] = {}
+        for name in BASEMAP_PROVIDERS:
+            act = QAction(self)
+            act.setCheckable(True)
+            act.triggered.connect(lambda _checked=False, name=name: self.set_basemap(name, ask=True))
+            self.basemap_group.addAction(act)
+            self.menu_basemap.addAction(act)
+            self.act_basemap[name] = act
+            if name == "off":
+                self.menu_basemap.addSeparator()
+        self.basemap_name = "off"
+        self.act_basemap["off"].setChecked(True)
+        saved = str(self.settings.value(SETTINGS_BASEMAP, "off") or "off")
+        if saved != "off" and saved in BASEMAP_PROVIDERS:
+            self.set_basemap(saved, ask=False)  # the user turned it on in an earlier session
+
+    def set_basemap(self, name: str, *, ask: bool = False) -> bool:
+        """Show the online basemap ``name`` ('off', 'osm', 'tianditu', 'custom') under the map.
+
+        With ``ask``, a missing 天地图 key or custom URL is asked for (and kept in the settings);
+        without, a missing one leaves the basemap off. Returns whether ``name`` is now shown.
+        """
+        from PyQt6.QtWidgets import QInputDialog, QLineEdit
+
+        from fireriskmap.ui import basemap
+
+        sources = None
+        if name == "osm":
+            sources = basemap.osm_sources()
+        elif name == "tianditu":
+            key = str(self.settings.value(SETTINGS_TIANDITU_KEY, "") or "").strip()
+            if not key and ask:
+                key, ok = QInputDialog.getText(self, tr("ui_basemap.key_title"), tr("ui_basemap.key_prompt"),
+                                               QLineEdit.EchoMode.Normal, "")
+                key = key.strip() if ok else ""
+                if key:
+                    self.settings.setValue(SETTINGS_TIANDITU_KEY, key)
+            if key:
+                sources = basemap.tianditu_sources(key)
+        elif name == "custom":
+            url = str(self.settings.value(SETTINGS_BASEMAP_URL, "") or "").strip()
+            if ask:
+                url, ok = QInputDialog.getText(self, tr("ui_basemap.url_title"), tr("ui_basemap.url_prompt"),
+                                               QLineEdit.EchoMode.Normal, url)
+                url = url.strip() if ok else ""
+                if url and not basemap.valid_template(url):
+                    QMessageBox.warning(self, tr("ui_basemap.url_title"), tr("ui_basemap.url_invalid"))
+                    url = ""
+                if url:
+                    self.settings.setValue(SETTINGS_BASEMAP_URL, url)
+            if url and basemap.valid_template(url):
+                sources = basemap.custom_sources(url)
+        if sources is None:
+            name = "off"
+        self.canvas.set_basemap(basemap.BasemapLayer(sources, parent=self) if sources else None)
+        self.basemap_name = name
+        self.act_basemap[name].setChecked(True)
+        self.settings.setValue(SETTINGS_BASEMAP, name)
+        return name != "off"
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
             event.ignore()
