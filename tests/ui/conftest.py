@@ -14,6 +14,36 @@ def _no_save_prompt(monkeypatch, tmp_path):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Each UI test starts in Chinese and leaves the process language as it found it."""
+    from fireriskmap.i18n import current_language, set_language
+
+    before = current_language()
+    set_language("zh_CN")
+    yield
+    set_language(before)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Private QSettings for one test."""
+    from PyQt6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def runner():
+    """A background task runner, stopped and joined after the test."""
+    from fireriskmap.ui.tasks import TaskRunner
+
+    r = TaskRunner()
+    yield r
+    r.cancel_all()
+    r.wait(60000)
+
+
 @pytest.fixture
 def fresh_town(town):
     """A new project holding copies of the session township's layers (safe to change)."""

@@ -4,32 +4,8 @@ the outcome back on the GUI thread; the main window applies it and the results a
 from __future__ import annotations
 
 import pytest
-from PyQt6.QtCore import QSettings
 
-from fireriskmap.i18n import current_language, set_language
 from fireriskmap.ui.analysis_dialog import AnalysisDialog, headline_lines
-from fireriskmap.ui.tasks import TaskRunner
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    before = current_language()
-    set_language("zh_CN")
-    yield
-    set_language(before)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.cancel_all()
-    r.wait(30000)
 
 
 def make_dialog(qtbot, project, runner, settings, steps):

@@ -7,17 +7,8 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QItemSelectionModel, Qt
 
-from fireriskmap.i18n import current_language, set_language
 from fireriskmap.ui.attribute_table import AttributeTableModel, AttributeTablePanel, number_mask
 from fireriskmap.ui.selection import SelectionModel
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    before = current_language()
-    set_language("zh_CN")
-    yield
-    set_language(before)
 
 
 def header_texts(model):

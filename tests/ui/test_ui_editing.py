@@ -8,19 +8,10 @@ import numpy as np
 import pytest
 import shapely
 
-from fireriskmap.i18n import current_language, set_language
 from fireriskmap.ui.editing import Editor, validate_value
 
 GK_CRS = "EPSG:4545"  # as tests/conftest.py
 X0, Y0 = 500_000.0, 2_900_000.0
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    before = current_language()
-    set_language("zh_CN")
-    yield
-    set_language(before)
 
 
 @pytest.fixture

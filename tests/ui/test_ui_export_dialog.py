@@ -7,26 +7,12 @@ from pathlib import Path
 import pytest
 from PyQt6.QtWidgets import QMessageBox
 
-from fireriskmap.i18n import current_language, set_language
 from fireriskmap.ui.export_dialog import ExportDialog, export_call, human_size
-from fireriskmap.ui.tasks import TaskRunner
 
 
 @pytest.fixture(autouse=True)
-def chinese(monkeypatch):
-    before = current_language()
-    set_language("zh_CN")
+def _no_warning_box(monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Ok)
-    yield
-    set_language(before)
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.cancel_all()
-    r.wait(60000)
 
 
 def make_dialog(qtbot, project, runner, folder):

@@ -8,20 +8,11 @@ import numpy as np
 import pytest
 import shapely
 
-from fireriskmap.i18n import current_language, set_language
 from fireriskmap.ui.features import feature_flags, features_at, features_in, value_text
 from fireriskmap.ui.identify_panel import Hit, IdentifyPanel
 
 GK_CRS = "EPSG:4545"
 X0, Y0 = 500_000.0, 2_900_000.0
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    before = current_language()
-    set_language("zh_CN")
-    yield
-    set_language(before)
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 from PyQt6.QtCore import QSettings
 
-from fireriskmap.i18n import current_language, set_language
 from fireriskmap.ui.import_wizard import ImportWizard
-from fireriskmap.ui.tasks import TaskRunner
 
 CSV = """名称,经度,纬度,类型,压力(MPa),备注
 一号栓,108.0010,26.2001,地上式,0.3,岩寨村
@@ -18,27 +16,11 @@ CSV = """名称,经度,纬度,类型,压力(MPa),备注
 """
 
 
-@pytest.fixture(autouse=True)
-def chinese():
-    before = current_language()
-    set_language("zh_CN")
-    yield
-    set_language(before)
-
-
 @pytest.fixture
 def csv_file(tmp_path):
     path = tmp_path / "消火栓台账.csv"
     path.write_text(CSV, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def runner():
-    r = TaskRunner()
-    yield r
-    r.cancel_all()
-    r.wait(30000)
 
 
 def test_wizard_maps_previews_imports_and_reports(qtbot, tmp_path, csv_file, tiny, runner):

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
-from PyQt6.QtCore import QPoint, QPointF, QSettings, Qt
+from PyQt6.QtCore import QPoint, QPointF, Qt
 from PyQt6.QtGui import QWheelEvent
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
-from fireriskmap.i18n import current_language, set_language
+from fireriskmap.i18n import set_language
 from fireriskmap.render.style import parse_colour
 from fireriskmap.ui.main_window import MainWindow
 
 GK_CRS = "EPSG:4545"  # as tests/conftest.py
 X0, Y0 = 500_000.0, 2_900_000.0
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    """Each test starts in Chinese and leaves the process language as it found it."""
-    before = current_language()
-    set_language("zh_CN")
-    yield
-    set_language(before)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
 @pytest.fixture

@@ -10,15 +10,7 @@ import pytest
 from PyQt6.QtCore import QTimer
 
 from fireriskmap.errors import Cancelled, ImportFileError
-from fireriskmap.ui.tasks import TaskRunner, error_text
-
-
-@pytest.fixture
-def runner(qtbot):
-    r = TaskRunner()
-    yield r
-    r.cancel_all()
-    r.wait(20000)
+from fireriskmap.ui.tasks import error_text
 
 
 def slow_sum(n, *, delay=0.001, progress=None):

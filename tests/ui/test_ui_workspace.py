@@ -6,26 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPoint, QSettings, Qt
+from PyQt6.QtCore import QPoint, Qt
 
-from fireriskmap.i18n import current_language, set_language
+from fireriskmap.i18n import set_language
 from fireriskmap.ui.canvas import HIGHLIGHT_COLOUR
 from fireriskmap.ui.main_window import MainWindow
 
 X0, Y0 = 500_000.0, 2_900_000.0
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    before = current_language()
-    set_language("zh_CN")
-    yield
-    set_language(before)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
 def open_window(qtbot, project, settings):
