@@ -652,6 +652,23 @@ def _message_box(doc: _Doc, y: float, text: str, hint: str = "") -> float:
     return y + h + s.mm(4)
 
 
+
+def _write_pdf(path, kind: str, plan: dict, landscape: bool, draw, progress, lang, t0: float) -> D.ExportResult:
+    """Write one PDF atomically with ``draw(doc, plan, result, progress)``; the result with pages,
+    bytes and seconds filled in."""
+    result = D.ExportResult(Path(path), kind, paper=plan["paper"], size_mm=paper_size(plan["paper"], landscape))
+    with D.atomic_output(path, ".pdf") as tmp:
+        doc = _Doc(tmp, plan["paper"], landscape, plan["ctx"].title, _family(plan["ctx"].renderer))
+        try:
+            draw(doc, plan, result, progress)
+            result.pages = doc.page + 1
+        finally:
+            doc.end()
+        _check(progress, 0.98, tr("export.progress.saving", lang=lang))
+    result.bytes = Path(path).stat().st_size
+    result.seconds = time.perf_counter() - t0
+    return result
+
 def export_pdf(project, path, *, paper: str = "A4", landscape: bool = False, layers: Iterable[str] | None = None,
                extent: Any = None, lang: str | None = None, title: str | None = None, subtitle: str | None = None,
                date: _dt.date | None = None, office: str | None = None, style: MapStyle | None = None,
@@ -696,17 +713,7 @@ def export_pdf(project, path, *, paper: str = "A4", landscape: bool = False, lay
     plan = _report_plan(project, paper=paper, landscape=landscape, layers=layers, extent=extent, lang=lang,
                         title=title, subtitle=subtitle, date=date, office=office, style=style, scale=scale,
                         tables=tables, simplify_px=simplify_px, progress=progress)
-    result = D.ExportResult(Path(path), "pdf", paper=plan["paper"], size_mm=paper_size(plan["paper"], landscape))
-    with D.atomic_output(path, ".pdf") as tmp:
-        doc = _Doc(tmp, plan["paper"], landscape, plan["ctx"].title, _family(plan["ctx"].renderer))
-        try:
-            _draw_report(doc, plan, result, progress)
-            result.pages = doc.page + 1
-        finally:
-            doc.end()
-        _check(progress, 0.98, tr("export.progress.saving", lang=lang))
-    result.bytes = Path(path).stat().st_size
-    result.seconds = time.perf_counter() - t0
+    result = _write_pdf(path, "pdf", plan, landscape, _draw_report, progress, lang, t0)
     result.notes = plan["notes"]
     _check(progress, 1.0, "")
     return result
@@ -1176,17 +1183,7 @@ def export_atlas(project, path, *, by: str = "village", paper: str = "A4", lands
     t0 = time.perf_counter()
     plan = _atlas_plan(project, by=by, paper=paper, landscape=landscape, layers=layers, lang=lang, title=title,
                        subtitle=subtitle, date=date, office=office, style=style, levels=levels, limit=limit)
-    result = D.ExportResult(Path(path), "atlas", paper=plan["paper"], size_mm=paper_size(plan["paper"], landscape))
-    with D.atomic_output(path, ".pdf") as tmp:
-        doc = _Doc(tmp, plan["paper"], landscape, plan["ctx"].title, _family(plan["ctx"].renderer))
-        try:
-            _draw_atlas(doc, plan, result, progress)
-            result.pages = doc.page + 1
-        finally:
-            doc.end()
-        _check(progress, 0.98, tr("export.progress.saving", lang=lang))
-    result.bytes = Path(path).stat().st_size
-    result.seconds = time.perf_counter() - t0
+    result = _write_pdf(path, "atlas", plan, landscape, _draw_atlas, progress, lang, t0)
     result.extra["entries"] = [e.name for e in plan["entries"]]
     _check(progress, 1.0, "")
     return result
