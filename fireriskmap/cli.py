@@ -245,7 +245,7 @@ def project_info(project) -> dict[str, Any]:
         "name": project.name,
         "crs": project.crs_code,
         "crs_name": project.crs.name if project.crs is not None else None,
-        "schema_version": int(project.metadata.get("schema_version", 0)),
+        "schema_version": int(project.metadata.get("file_schema_version") or project.metadata.get("schema_version", 0)),
         "extent": list(extent) if extent else None,
         "centre_lonlat": list(project.centre_lonlat()) if extent else None,
         "layers": layers,

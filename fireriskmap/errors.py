@@ -64,3 +64,15 @@ class Cancelled(FireRiskError):
     """Raised from a progress callback to stop long work."""
 
     key = "error.cancelled"
+
+
+class LedgerError(FireRiskError, ValueError):
+    """A change the hazard ledger does not allow (deleting a row, closing without evidence ...)."""
+
+    key = "error.ledger"
+
+
+class BriefingError(FireRiskError, ValueError):
+    """The big-screen briefing cannot be shown as asked (bad screen, size, tour step, date ...)."""
+
+    key = "brief.error.generic"

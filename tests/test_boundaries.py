@@ -47,7 +47,7 @@ def qt_modules(loaded: set[str]) -> set[str]:
     return {m for m in loaded if m.split(".")[0] in ("PyQt6", "pyqtgraph", "PySide6")}
 
 
-@pytest.mark.parametrize("group", ["core", "io", "storage", "analysis", "demo"])
+@pytest.mark.parametrize("group", ["core", "io", "storage", "analysis", "demo", "ledger"])
 def test_no_qt_below_the_ui(group):
     modules = modules_of(group)
     if not modules:

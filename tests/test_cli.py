@@ -31,7 +31,7 @@ def test_info_json(capsys):
     assert data["crs"] == "EPSG:4545"
     assert data["layers"]["buildings"]["count"] == 3
     assert data["layers"]["villages"]["count"] == 2
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 1  # the version in the file, not the one the app writes
 
 
 def test_info_text_is_chinese_by_default(capsys):

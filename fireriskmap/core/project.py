@@ -5,7 +5,7 @@ project CRS; data in other CRSs is reprojected when set. Columns named by the la
 by it; extra columns (e.g. analysis results added by later issues) are kept as they are.
 
 Events (``project.events``): ``layer_changed(kind=...)``, ``layer_removed(kind=...)``,
-``saved(path=...)``, ``settings_changed(key=...)``.
+``saved(path=...)``, ``settings_changed(key=...)``, ``table_changed(table=...)``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from pyproj import CRS
 from fireriskmap.core.crs import crs_code, metric_crs_for, parse_crs, require_metric, WGS84
 from fireriskmap.core.events import EventEmitter
 from fireriskmap.core.spec import LayerSpec, catalogue, empty_frame, get_spec
-from fireriskmap.errors import CRSError, SchemaError
+from fireriskmap.errors import CRSError, LedgerError, SchemaError
 from fireriskmap.i18n import Msg
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: project tables (hazard audit trail, inspections); files of 1 still open
 
 
 def empty_layer(spec: LayerSpec, crs) -> gpd.GeoDataFrame:
@@ -79,6 +79,8 @@ class Project:
             "app": "fireriskmap",
         }
         self.runs: list[dict[str, Any]] = []
+        # non-spatial project tables declared in fireriskmap.core.tables (audit trail, inspections)
+        self.tables: dict[str, pd.DataFrame] = {}
         self.events = EventEmitter()
         self.dirty = False
 
@@ -160,6 +162,8 @@ class Project:
         if mode not in ("replace", "append"):
             raise ValueError(f"mode must be 'replace' or 'append', not {mode!r}")
         incoming = conform(self.to_project_crs(gdf), spec)
+        if mode == "replace":
+            self._check_ledger_kept(kind, spec, incoming)
         if mode == "append" and kind in self.layers and len(self.layers[kind]):
             current = self.layers[kind]
             combined = pd.concat([current, incoming], ignore_index=True)
@@ -171,7 +175,23 @@ class Project:
         self.events.emit("layer_changed", kind=kind)
         return incoming
 
+    def _check_ledger_kept(self, kind: str, spec: LayerSpec, incoming: gpd.GeoDataFrame) -> None:
+        """A ledger layer never loses a row: every id present before must still be there."""
+        if not spec.ledger_id or kind not in self.layers or not len(self.layers[kind]):
+            return
+        current = self.layers[kind]
+        old_ids = set(current[spec.ledger_id].dropna()) if spec.ledger_id in current else set()
+        new_ids = set(incoming[spec.ledger_id].dropna()) if spec.ledger_id in incoming else set()
+        missing = old_ids - new_ids
+        lost = len(current) - len(incoming)
+        if missing or lost > 0:
+            example = sorted(missing)[0] if missing else ""
+            raise LedgerError("ledger.no_delete", layer=spec.label(), n=max(len(missing), lost), example=example)
+
     def remove_layer(self, kind: str) -> None:
+        spec = catalogue().get(kind)
+        if spec is not None and spec.ledger_id and kind in self.layers and len(self.layers[kind]):
+            raise LedgerError("ledger.no_delete", layer=spec.label(), n=len(self.layers[kind]), example="")
         if kind in self.layers:
             del self.layers[kind]
             self.dirty = True
@@ -222,6 +242,23 @@ class Project:
         self.runs.append(run)
         self.dirty = True
         return run
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A project table (see :mod:`fireriskmap.core.tables`); an empty one when absent."""
+        from fireriskmap.core.tables import empty_table
+
+        if name in self.tables:
+            return self.tables[name]
+        return empty_table(name)
+
+    def set_table(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        from fireriskmap.core.tables import conform_table
+
+        out = conform_table(name, frame)
+        self.tables[name] = out
+        self.dirty = True
+        self.events.emit("table_changed", table=name)
+        return out
 
     def __repr__(self) -> str:
         return f"Project({self.name!r}, crs={self.crs_code}, layers={self.counts()})"

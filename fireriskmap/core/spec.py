@@ -200,6 +200,9 @@ class LayerSpec:
     derived: bool = False
     description: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    # a ledger layer (the hazard ledger): rows carry a permanent id in this field and are never
+    # deleted, only closed or voided (Project.set_layer refuses to drop them)
+    ledger_id: str | None = None
 
     def label(self, lang: str | None = None) -> str:
         return _label(self.labels, lang, self.kind)
@@ -368,11 +371,15 @@ def parse_spec(data: dict, file: str = "<spec>") -> LayerSpec:
     derived = data.get("derived", False)
     if not isinstance(derived, bool):
         raise SpecError(file=file, key="derived", problem="expected true or false")
-    unknown = set(data) - {"kind", "geometry", "label", "fields", "derived", "description"}
+    unknown = set(data) - {"kind", "geometry", "label", "fields", "derived", "description", "ledger_id"}
     if unknown:
         raise SpecError(file=file, key=sorted(unknown)[0], problem="unknown key")
+    ledger_id = data.get("ledger_id")
+    if ledger_id is not None and not any(f.name == ledger_id and f.type == "str" for f in fields):
+        raise SpecError(file=file, key="ledger_id", problem=f"'{ledger_id}' is not a str field of this layer")
     return LayerSpec(kind=kind, geometry=geometry, labels=labels, fields=tuple(fields), derived=derived,
-                     description=_labels(data, "description", file, "", required=False), source=file)
+                     description=_labels(data, "description", file, "", required=False), source=file,
+                     ledger_id=ledger_id)
 
 
 def load_spec(path: str | Path) -> LayerSpec:

@@ -5,7 +5,9 @@ Layout of a project file:
 - one feature table per layer kind (name = kind), written with pyogrio in the project CRS;
 - ``frm_meta`` (key, value): schema version, app version, project name, CRS, timestamps;
 - ``frm_settings`` (key, value as JSON);
-- ``frm_runs`` (id, analysis, started, finished, params JSON, summary JSON).
+- ``frm_runs`` (id, analysis, started, finished, params JSON, summary JSON);
+- ``frm_<name>`` for each project table declared in :mod:`fireriskmap.core.tables` (the hazard
+  ledger's audit trail, inspections), from schema version 2.
 
 The project tables are plain attribute tables registered in ``gpkg_contents`` (data_type
 ``attributes``) so QGIS and ArcGIS list them. Saving is atomic: everything is written to a
@@ -24,14 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 from pyproj import CRS
-from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, insert, select
+from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, create_engine, insert, inspect, select
 
 from fireriskmap import __version__
 from fireriskmap.core.crs import CGCS2000, crs_code, parse_crs
 from fireriskmap.core.project import SCHEMA_VERSION, Project, conform
 from fireriskmap.core.spec import catalogue
+from fireriskmap.core.tables import TABLES, conform_table
 from fireriskmap.errors import ProjectFileError
 from fireriskmap.i18n import Msg
 
@@ -56,6 +60,21 @@ _DESCRIPTIONS = {
     SETTINGS_TABLE: "fireriskmap project settings (JSON values)",
     RUNS_TABLE: "fireriskmap analysis runs",
 }
+
+_SQL_TYPES = {"int": Integer, "float": Float, "str": Text}
+data_tables: dict[str, Table] = {}
+for _spec in TABLES.values():
+    data_tables[_spec.name] = Table(f"frm_{_spec.name}", _metadata,
+                                    Column("fid", Integer, primary_key=True, autoincrement=True),
+                                    *[Column(c, _SQL_TYPES[t]) for c, t in _spec.columns])
+    _DESCRIPTIONS[f"frm_{_spec.name}"] = _spec.description
+DATA_TABLES = tuple(f"frm_{name}" for name in TABLES)
+
+
+def _records(name: str, frame) -> list[dict[str, Any]]:
+    frame = conform_table(name, frame).astype(object)
+    frame = frame.where(frame.notna(), None)
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()} for rec in frame.to_dict("records")]
 
 
 def _engine(path: Path):
@@ -104,6 +123,7 @@ def _write_tables(project: Project, path: Path) -> None:
         _metadata.create_all(engine)
         now = _dt.datetime.now().isoformat(timespec="seconds")
         meta = dict(project.metadata)
+        meta.pop("file_schema_version", None)
         meta.update({
             "schema_version": str(SCHEMA_VERSION),
             "app_version": __version__,
@@ -125,7 +145,10 @@ def _write_tables(project: Project, path: Path) -> None:
                     "params": json.dumps(r.get("params", {}), ensure_ascii=False, default=str),
                     "summary": json.dumps(r.get("summary", {}), ensure_ascii=False, default=str),
                 } for r in project.runs])
-            for table in PROJECT_TABLES:
+            for name, frame in project.tables.items():
+                if name in data_tables and len(frame):
+                    conn.execute(insert(data_tables[name]), _records(name, frame))
+            for table in PROJECT_TABLES + DATA_TABLES:
                 conn.exec_driver_sql(
                     "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, "
                     "last_change) VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
@@ -221,10 +244,17 @@ def is_project_file(path: str | Path) -> bool:
         con.close()
 
 
-def _read_tables(path: Path) -> tuple[dict[str, str], dict[str, Any], list[dict[str, Any]]]:
+def _read_tables(path: Path) -> tuple[dict[str, str], dict[str, Any], list[dict[str, Any]], dict[str, pd.DataFrame]]:
     engine = _engine(path)
     try:
+        present = set(inspect(engine).get_table_names())
         with engine.connect() as conn:
+            tables = {}
+            for name, table in data_tables.items():
+                if table.name in present:
+                    rows = [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.fid))]
+                    frame = pd.DataFrame(rows, columns=["fid", *TABLES[name].column_names]).drop(columns="fid")
+                    tables[name] = conform_table(name, frame)
             meta = {r.key: r.value for r in conn.execute(select(meta_table))}
             settings = {r.key: json.loads(r.value) for r in conn.execute(select(settings_table))}
             runs = [{
@@ -233,7 +263,7 @@ def _read_tables(path: Path) -> tuple[dict[str, str], dict[str, Any], list[dict[
             } for r in conn.execute(select(runs_table).order_by(runs_table.c.id))]
     finally:
         engine.dispose()
-    return meta, settings, runs
+    return meta, settings, runs, tables
 
 
 def read_project(path: str | Path) -> Project:
@@ -247,7 +277,7 @@ def read_project(path: str | Path) -> Project:
         raise ProjectFileError(file=str(path), problem=Msg("storage.not_geopackage", detail=exc)) from None
     if not is_project_file(path):
         raise ProjectFileError(file=str(path), problem=Msg("storage.not_project"))
-    meta, settings, runs = _read_tables(path)
+    meta, settings, runs, tables = _read_tables(path)
     version = int(meta.get("schema_version", "0") or 0)
     if version > SCHEMA_VERSION:
         raise ProjectFileError(file=str(path), problem=Msg("storage.newer", version=version, supported=SCHEMA_VERSION))
@@ -256,14 +286,16 @@ def read_project(path: str | Path) -> Project:
     project = Project(crs, name=meta.get("name", ""), path=path)
     project.metadata.update(meta)
     project.metadata["schema_version"] = str(SCHEMA_VERSION)
+    project.metadata["file_schema_version"] = str(version)  # as read; saving writes the current one
     project.settings = settings
     project.runs = runs
+    project.tables = tables
     specs = catalogue()
     saved_kinds = set(filter(None, meta["layers"].split(","))) if "layers" in meta else None
     ignored = []
     for name, _geom in listed:
         name = str(name)
-        if name in PROJECT_TABLES:
+        if name in PROJECT_TABLES or name in DATA_TABLES:
             continue
         if name not in specs:
             ignored.append(name)

@@ -135,6 +135,8 @@ def test_bad_spec_names_file_and_key(tmp_path):
      'label = { zh = "a", en = "b" }\n[[fields]]\nname = "n"\ntype = "int"\nlabel = { zh = "a", en = "b" }\n',
      "fields.n.name"),
     ('kind = "things"\ngeometry = "point"\nlabel = = 3\n', "(toml)"),
+    ('kind = "things"\ngeometry = "point"\nlabel = { zh = "a", en = "b" }\nledger_id = "uid"\n[[fields]]\n'
+     'name = "n"\ntype = "int"\nlabel = { zh = "a", en = "b" }\n', "ledger_id"),
 ])
 def test_bad_spec_variants(tmp_path, body, key):
     path = _write(tmp_path, "things.toml", body)
