@@ -311,3 +311,21 @@ def test_build_demo_writes_a_project(tmp_path):
     project = Project.open(out)
     assert project.counts()["villages"] >= 3
     assert project.metadata["demo_seed"] == "3"
+
+
+def test_campaign_history_is_consistent(demo):
+    from fireriskmap.ledger import Ledger, inspection_coverage
+
+    h = demo.layers["hazards"]
+    assert h["hazard_id"].is_unique and h["hazard_id"].notna().all()
+    closed = h[h["status"] == "closed"]
+    assert closed["closed_date"].notna().all() and h.loc[h["status"] != "closed", "closed_date"].isna().all()
+    assert (closed["closed_date"] >= closed["found_date"]).all() and (closed["closed_date"] <= DEMO_AS_OF).all()
+    audit = demo.table("hazard_audit")
+    assert list(audit["seq"]) == list(range(1, len(audit) + 1))
+    assert set(audit.loc[audit["action"] == "create", "hazard_id"]) == set(h["hazard_id"])
+    closes = audit[(audit["action"] == "close") & (audit["field"] == "status")]
+    assert set(closes["hazard_id"]) == set(closed["hazard_id"])
+    assert Ledger(demo).ensure_ids() == 0  # already numbered
+    cov = inspection_coverage(demo)
+    assert (cov["share"] <= 1).all() and (cov["share"] >= 0.5).all() and (cov["share"] == 1).any()

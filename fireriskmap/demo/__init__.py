@@ -38,6 +38,7 @@ from fireriskmap.demo._features import AS_OF, hydrant_table, hydrants, label_poi
 from fireriskmap.demo._geom import node_roads, to_world
 from fireriskmap.demo._layout import Layout, assemble_buildings, build_park, build_town, build_village_roads, \
     build_villages, scatter_houses
+from fireriskmap.demo._ledger import campaign_history
 from fireriskmap.demo._places import Picker, fire_forces, hazard_table, hazards, incident_table, incidents, \
     key_place_table, key_places, station_table
 from fireriskmap.i18n import tr
@@ -234,8 +235,13 @@ def generate(*, seed: int = DEFAULT_SEED, n_villages: int | None = None,
         "incidents": _frame(it, shapely.points(i_xy)),
         "hazards": _frame(hzt, shapely.points(hz_xy)),
     }
+    hz_ledger, audit, inspections = campaign_history(_streams(int(seed), 14)[13], layers["hazards"],
+                                                     layers["villages"])
+    layers["hazards"] = hz_ledger
     for kind in LAYER_ORDER:
         project.set_layer(kind, layers[kind])
+    project.set_table("hazard_audit", audit)
+    project.set_table("inspections", inspections)
     project.metadata.update({
         "demo_seed": str(int(seed)),
         "demo_villages": str(n_villages),

@@ -556,9 +556,16 @@ def area_stats(project, areas: gpd.GeoSeries | gpd.GeoDataFrame) -> pd.DataFrame
         f, a = membership(p, areas)
         add("proposed", a)
     h = L.get("hazards")
+    if h is not None and "status" in h:
+        h = h[h["status"].astype(object) != "void"]  # voided items were never hazards
     if h is not None and len(h):
+        from fireriskmap.ledger.model import display_status, ledger_today
+
         f, a = membership(h, areas)
-        status = h["status"].astype(object).to_numpy() if "status" in h else np.full(len(h), "open", dtype=object)
+        if "status" in h:
+            status = display_status(h, ledger_today(project)).astype(object).to_numpy()
+        else:
+            status = np.full(len(h), "open", dtype=object)
         severity = h["severity"].astype(object).to_numpy() if "severity" in h else np.full(len(h), None, dtype=object)
         add("hazards", a)
         is_open = np.array([s not in ("closed",) for s in status], dtype=float)
