@@ -39,6 +39,7 @@ from fireriskmap.export.layout import (ACCENT, ALIGN_CENTER, ALIGN_LEFT, ALIGN_R
 from fireriskmap.i18n import tr
 from fireriskmap.progress import ProgressFn
 from fireriskmap.render import MapRenderer, MapView, ensure_gui_application
+from fireriskmap.render.layer_settings import apply_layer_settings
 from fireriskmap.render.style import MapStyle
 
 PAPERS_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0), "A2": (420.0, 594.0), "A1": (594.0, 841.0),
@@ -204,6 +205,7 @@ def _context(project, *, lang, style, layers, title, subtitle, date, office, def
     from fireriskmap.render.style import default_style
 
     renderer = MapRenderer(project, D.export_style(project, style or default_style()))
+    apply_layer_settings(renderer)  # the order, opacities and styles set in the layer dock
     kinds = D.check_layers(project, layers)
     if kinds is None:
         kinds = D.default_report_layers(project)

@@ -23,6 +23,7 @@ from fireriskmap.export.layout import INK, MUTED, Sheet, internal_mark
 from fireriskmap.i18n import tr
 from fireriskmap.progress import ProgressFn
 from fireriskmap.render import MapRenderer, MapView, ensure_gui_application
+from fireriskmap.render.layer_settings import apply_layer_settings
 from fireriskmap.render.style import MapStyle, default_style
 
 MAX_SIDE = 16384
@@ -56,6 +57,7 @@ def render_png(project, size: tuple[int, int] = (3840, 2160), *, dpi: float = 20
     if kinds is None:
         kinds = D.default_report_layers(project)
     renderer = MapRenderer(project, D.export_style(project, style or default_style()))
+    apply_layer_settings(renderer)  # the order, opacities and styles set in the layer dock
     image = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(QColor(renderer.style.theme.map_background))
     image.setDotsPerMeterX(round(dpi / 0.0254))

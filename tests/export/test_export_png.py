@@ -43,3 +43,17 @@ def test_bad_size_or_dpi(town, tmp_path, size, dpi):
     with pytest.raises(D.ExportError):
         export_png(fresh(town), tmp_path / "x.png", size=size, dpi=dpi)
     assert not (tmp_path / "x.png").exists()
+
+
+def test_png_follows_the_layer_dock_settings(town):
+    """Opacity, order and "colour by" set in the layer dock reach the exported picture."""
+    plain = fresh(town)
+    base = render_png(plain, (300, 220), dpi=96, title=False, legend=False, layers=["villages", "buildings"])
+    hidden = fresh(town)
+    hidden.settings["ui.layer_opacity"] = {"buildings": 0}
+    no_buildings = render_png(hidden, (300, 220), dpi=96, title=False, legend=False, layers=["villages", "buildings"])
+    only_villages = render_png(fresh(town), (300, 220), dpi=96, title=False, legend=False, layers=["villages"])
+    assert no_buildings == only_villages and no_buildings != base
+    styled = fresh(town)
+    styled.settings["ui.layer_style"] = {"buildings": "structure"}
+    assert render_png(styled, (300, 220), dpi=96, title=False, legend=False, layers=["villages", "buildings"]) != base
