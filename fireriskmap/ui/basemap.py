@@ -34,6 +34,7 @@ MAX_CONCURRENT = 4
 MAX_TILES_PER_VIEW = 96  # more than this: a coarser zoom
 MEMORY_TILES = 400
 RETRY_FAILED_S = 60.0
+FALLBACK_LEVELS = 4  # coarser levels searched for a stand-in while a tile downloads
 
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TIANDITU_URL = ("http://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -246,6 +247,28 @@ class BasemapLayer(QObject):
             self._queue.append(key)
         return None
 
+    def cached(self, source: TileSource, z: int, x: int, y: int) -> QImage | None:
+        """The tile from memory or the disk cache only (never queued for download)."""
+        key = (source.id, z, x, y)
+        image = self._memory.get(key)
+        if image is None:
+            image = self.cache.load(source.id, z, x, y)
+            if image is not None:
+                self._remember(key, image)
+        return image
+
+    def fallback(self, source: TileSource, z: int, x: int, y: int) -> tuple[QImage, QRectF] | None:
+        """While a tile downloads: the part of the nearest coarser cached tile that covers it
+        (up to ``FALLBACK_LEVELS`` levels up), as (image, source rectangle), or None."""
+        for dz in range(1, min(FALLBACK_LEVELS, z) + 1):
+            image = self.cached(source, z - dz, x >> dz, y >> dz)
+            if image is None:
+                continue
+            n = 1 << dz
+            w, h = image.width() / n, image.height() / n
+            return image, QRectF((x % n) * w, (y % n) * h, w, h)
+        return None
+
     def _remember(self, key: tuple, image: QImage) -> None:
         self._memory[key] = image
         self._memory.move_to_end(key)
@@ -269,8 +292,12 @@ class BasemapLayer(QObject):
         for source in self.sources:
             for x, y in tiles:
                 image = self.tile(source, z, x, y)
-                if image is None:
-                    continue
+                part = QRectF(0, 0, image.width(), image.height()) if image is not None else None
+                if image is None:  # a coarser tile, magnified, until this one arrives
+                    found = self.fallback(source, z, x, y)
+                    if found is None:
+                        continue
+                    image, part = found
                 bx0, by0, bx1, by1 = tile_bounds_3857(x, y, z)
                 wx, wy = inv.transform([bx0, bx1, bx1, bx0], [by1, by1, by0, by0])
                 quad = QPolygonF([QPointF(*view.point_to_px(px, py)) for px, py in zip(wx, wy)])
@@ -280,8 +307,7 @@ class BasemapLayer(QObject):
                 painter.save()
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
                 painter.setTransform(transform, True)
-                painter.drawImage(QRectF(0, 0, TILE_SIZE, TILE_SIZE), image,
-                                  QRectF(0, 0, image.width(), image.height()))
+                painter.drawImage(QRectF(0, 0, TILE_SIZE, TILE_SIZE), image, part)
                 painter.restore()
                 drawn += 1
         self._pump()

@@ -221,3 +221,28 @@ def test_absent_server_leaves_the_map_working(qtbot, tmp_path, point_project):
     assert layer.requests_made == made
     canvas.set_basemap(None)
     canvas.shutdown()
+
+
+def test_coarser_cached_tile_stands_in_while_a_tile_is_missing(qtbot, tmp_path, point_project):
+    """A new zoom level is not blank: the parent tile from the cache is drawn magnified meanwhile."""
+    canvas = _canvas(qtbot, point_project)
+    srv = _Server()
+    url = srv.url
+    srv.stop()  # downloads fail: only the cache can help
+    cache = TileCache(tmp_path / "t")
+    layer = BasemapLayer([TileSource("gone", url)], cache)
+    view = canvas.view.resized(canvas.width(), canvas.height())
+    z, tiles = layer.tiles_for_view(view, point_project.crs)
+    for x, y in tiles:  # only the tiles two levels up are cached
+        cache.store("gone", z - 2, x >> 2, y >> 2, _png(TILE_COLOUR))
+    found = layer.fallback(layer.sources[0], z, *tiles[0])
+    assert found is not None and found[1].width() == 64  # a quarter of a quarter of 256 px
+    canvas.set_basemap(layer)
+    canvas.render_now()
+    qtbot.waitUntil(lambda: not canvas.is_rendering(), timeout=10000)
+    image = canvas.grab().toImage()
+    colour = image.pixelColor(image.width() // 2, image.height() // 3)
+    assert (colour.red(), colour.green(), colour.blue()) == (20, 200, 60)
+    assert layer.fallback(layer.sources[0], z, tiles[0][0] + 4096, tiles[0][1]) is None  # nothing cached there
+    canvas.set_basemap(None)
+    canvas.shutdown()
