@@ -193,7 +193,9 @@ class Ledger:
         self.spec = get_spec(KIND)
         self.user = user or ledger_user(project)
         self._today = today
-        self._clock = clock or (lambda: _dt.datetime.now().isoformat(timespec="seconds"))
+        # audit times are on the ledger's date (the real date, unless the project is "as of" another
+        # day, like the demo) so the weekly figures of past weeks place every change in its week
+        self._clock = clock or (lambda: f"{self.today.isoformat()}T{_dt.datetime.now().time().isoformat(timespec='seconds')}")
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -469,6 +471,9 @@ class Ledger:
         day = as_date(closed_date) if closed_date is not None else self.today
         if closed_date is not None and day is None:
             raise LedgerError("ledger.bad_value", field=self.spec.field("closed_date").label(), value=str(closed_date))
+        old_status = row["status"] or "open"
+        if "closed" not in STATUS_MOVES.get(old_status, ()):  # refuse before copying any file
+            raise LedgerError("ledger.bad_move", id=key, old=_status_label(old_status), new=_status_label("closed"))
         found = as_date(row["found_date"])
         if found is not None and day < found:
             raise LedgerError("ledger.closed_before_found", id=key, closed=day.isoformat(), found=found.isoformat())

@@ -250,3 +250,11 @@ def test_closing_a_major_hazard_lowers_the_area_score(town):
     assert after.loc[area, "c_open_hazards"] < before.loc[area, "c_open_hazards"]
     others = before.index != area
     assert (after.loc[others, "c_open_hazards"] == before.loc[others, "c_open_hazards"]).all()
+
+
+def test_audit_times_are_on_the_ledger_date(tmp_path):
+    p = _project(tmp_path)
+    p.metadata["as_of"] = "2027-03-02"  # a project "as of" another day, like the demo
+    led = Ledger(p, user="王五")
+    led.ensure_ids()
+    assert set(led.history()["at"].str[:10]) == {"2027-03-02"}
