@@ -989,6 +989,20 @@ import tempfile as _tempfile
 from pathlib import Path as _Path
 
 
+def _read_umask() -> int:
+    mask = _os.umask(0o022)
+    _os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, at import (changing it is process-wide, not thread-safe)
+
+
+def file_mode() -> int:
+    """The permissions of a newly created ordinary file (0666 less the umask)."""
+    return 0o666 & ~_UMASK
+
+
 @_contextlib.contextmanager
 def atomic_output(path, suffix: str = ""):
     """Yield a temporary path beside ``path``; it replaces ``path`` only when the block succeeds.
@@ -1003,6 +1017,7 @@ def atomic_output(path, suffix: str = ""):
     _os.close(fd)
     try:
         yield _Path(tmp)
+        _os.chmod(tmp, file_mode())  # mkstemp makes 0600; an exported file is an ordinary file
         _os.replace(tmp, target)
     finally:
         if _os.path.exists(tmp):

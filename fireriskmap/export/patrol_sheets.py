@@ -30,6 +30,7 @@ import pandas as pd
 
 from fireriskmap.analysis.patrol.planner import PatrolPlan
 from fireriskmap.analysis.patrol.timeline import night_datetime
+from fireriskmap.export.data import file_mode
 from fireriskmap.i18n import tr
 
 __all__ = ["write_excel", "write_pdf", "write_gpx", "write_sheets", "sheet_rows", "TEAM_COLOURS",
@@ -100,6 +101,7 @@ def _atomic_target(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=path.suffix + ".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, file_mode())  # mkstemp makes 0600; a route sheet is an ordinary file
     return Path(tmp)
 
 

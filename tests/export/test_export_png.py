@@ -57,3 +57,11 @@ def test_png_follows_the_layer_dock_settings(town):
     styled = fresh(town)
     styled.settings["ui.layer_style"] = {"buildings": "structure"}
     assert render_png(styled, (300, 220), dpi=96, title=False, legend=False, layers=["villages", "buildings"]) != base
+
+
+def test_exported_files_are_ordinary_files(town, tmp_path):
+    """Written via a temporary file, but not left with mkstemp's owner-only permissions."""
+    out = tmp_path / "slide.png"
+    export_png(fresh(town), out, size=(200, 150), dpi=96)
+    assert out.stat().st_mode & 0o777 == D.file_mode()
+    assert out.stat().st_mode & 0o777 != 0o600 or D.file_mode() == 0o600
