@@ -18,7 +18,7 @@ from fireriskmap.errors import FireRiskError
 from fireriskmap.i18n import current_language, set_language, tr
 from fireriskmap.progress import TextProgressBar
 
-COMMANDS = ("gui", "new", "import", "info", "validate", "demo", "analyse", "priorities", "ahp", "export", "patrol")
+COMMANDS = ("gui", "new", "import", "info", "validate", "demo", "analyse", "priorities", "ahp", "export", "patrol", "brief", "ledger")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -114,6 +114,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_export_parser(sub)
     add_patrol_parser(sub)
+    from fireriskmap.cli_brief import add_brief_parser
+
+    add_brief_parser(sub)
+    from fireriskmap.cli_ledger import add_ledger_parser
+
+    add_ledger_parser(sub)
 
     p = sub.add_parser("demo", help=tr("cli.demo.help"), description=tr("cli.demo.help"))
     p.add_argument("output", help=tr("cli.help.output"))
@@ -480,7 +486,19 @@ def cmd_patrol(args) -> int:
     return run(args)
 
 
-HANDLERS = {"patrol": cmd_patrol, "export": cmd_export, "analyse": cmd_analyse, "priorities": cmd_priorities, "ahp": cmd_ahp, "analyze": cmd_analyse, "gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
+def cmd_brief(args) -> int:
+    from fireriskmap.cli_brief import cmd_brief as run
+
+    return run(args)
+
+
+def cmd_ledger(args) -> int:
+    from fireriskmap.cli_ledger import cmd_ledger as run
+
+    return run(args)
+
+
+HANDLERS = {"ledger": cmd_ledger, "brief": cmd_brief, "patrol": cmd_patrol, "export": cmd_export, "analyse": cmd_analyse, "priorities": cmd_priorities, "ahp": cmd_ahp, "analyze": cmd_analyse, "gui": cmd_gui, "new": cmd_new, "import": cmd_import, "info": cmd_info,
             "validate": cmd_validate, "demo": cmd_demo}
 
 
