@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from fireriskmap.errors import BriefingError
-from fireriskmap.export.data import (LevelInfo, all_levels, area_stats, format_date, has_values, lang_code,
+from fireriskmap.export.data import (LevelInfo, _num, all_levels, area_stats, format_date, has_values, lang_code,
                                      level_counts, priority_rows, risk_model, short_level, township_name,
                                      village_table, whole_stats)
 from fireriskmap.i18n import tr
@@ -53,16 +52,6 @@ KPI_KEYS: dict[str, tuple[str, int]] = {
 
 
 # -- small helpers ---------------------------------------------------------------------------------
-
-def _num(value: Any) -> float | None:
-    try:
-        if value is None or value is pd.NA:
-            return None
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
 
 def _int_text(value: float | None) -> str:
     return "—" if value is None else f"{int(round(value)):,}"

@@ -329,20 +329,24 @@ class MapCanvas(QWidget):
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setTransform(QTransform(factor, 0, 0, factor, left, top))
-            fill = QColor(HIGHLIGHT_COLOUR)
-            fill.setAlpha(55)
-            halo = QPen(QColor(0, 0, 0, 150), 4.5)
-            halo.setCosmetic(True)
-            pen = QPen(HIGHLIGHT_COLOUR, 2.5)
-            pen.setCosmetic(True)
-            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-            for kind, path in self._highlight_paths:
-                if kind == "polygon":
-                    painter.fillPath(path, QBrush(fill))
-                painter.strokePath(path, halo)
-                painter.strokePath(path, pen)
+            self._paint_highlight(painter, self._highlight_paths)
         finally:
             painter.restore()
+
+    def _paint_highlight(self, painter: QPainter, paths: list[tuple[str, QPainterPath]]) -> None:
+        """Paint the selection's paths (already in widget pixels): a tinted fill and an outline."""
+        fill = QColor(HIGHLIGHT_COLOUR)
+        fill.setAlpha(55)
+        halo = QPen(QColor(0, 0, 0, 150), 4.5)
+        halo.setCosmetic(True)
+        pen = QPen(HIGHLIGHT_COLOUR, 2.5)
+        pen.setCosmetic(True)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        for kind, path in paths:
+            if kind == "polygon":
+                painter.fillPath(path, QBrush(fill))
+            painter.strokePath(path, halo)
+            painter.strokePath(path, pen)
 
     def is_layer_visible(self, kind: str) -> bool:
         if kind not in self._visibility and self._renderer is not None:

@@ -19,7 +19,7 @@ import time
 from typing import Callable
 
 from PyQt6.QtCore import QEasingCurve, QEventLoop, Qt, QTimer, QVariantAnimation, pyqtSignal
-from PyQt6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen, QTransform
+from PyQt6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from fireriskmap.export.briefing_data import briefing_model, take_snapshot
@@ -50,27 +50,15 @@ class BriefingCanvas(MapCanvas):
     highlight_colour = QColor("#00e5ff")
     highlight_width = 4.0
 
-    def _draw_highlight(self, painter: QPainter) -> None:
-        if not self._highlight_paths or self._highlight_view is None or self._view is None:
-            return
-        hv, view = self._highlight_view, self._view
-        ix0, _, _, iy1 = hv.extent
-        left, top = view.point_to_px(ix0, iy1)
-        factor = hv.mpp / view.mpp
-        painter.save()
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setTransform(QTransform(factor, 0, 0, factor, left, top))
-            glow = QColor(self.highlight_colour)
-            glow.setAlpha(90)
-            for colour, width in ((glow, self.highlight_width * 3), (self.highlight_colour, self.highlight_width)):
-                pen = QPen(colour, width)
-                pen.setCosmetic(True)
-                pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-                for _kind, path in self._highlight_paths:
-                    painter.strokePath(path, pen)
-        finally:
-            painter.restore()
+    def _paint_highlight(self, painter: QPainter, paths) -> None:
+        glow = QColor(self.highlight_colour)
+        glow.setAlpha(90)
+        for colour, width in ((glow, self.highlight_width * 3), (self.highlight_colour, self.highlight_width)):
+            pen = QPen(colour, width)
+            pen.setCosmetic(True)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            for _kind, path in paths:
+                painter.strokePath(path, pen)
 
 
 class BriefingWindow(QWidget):
