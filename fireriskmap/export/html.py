@@ -148,13 +148,13 @@ def _style_of(symbol: Symbol, geometry: str, opacity: float = 1.0) -> dict[str, 
 
 def _classes(kind: str, gdf: gpd.GeoDataFrame, ls: LayerStyle) -> list[tuple[Symbol, np.ndarray, str]]:
     """(symbol, row mask, label code) per style class present, default symbol last."""
-    from fireriskmap.render.renderer import class_codes
+    from fireriskmap.render.renderer import class_codes, class_ids
 
-    codes = class_codes(gdf, ls.field, np.arange(len(gdf)))
+    ids = class_ids(class_codes(gdf, ls.field, np.arange(len(gdf))), ls)
     out = []
     used = np.zeros(len(gdf), dtype=bool)
-    for code, sym in ls.classes.items():
-        mask = codes == code
+    for i, (code, sym) in enumerate(ls.classes.items(), start=1):
+        mask = ids == i
         if mask.any():
             out.append((sym, mask, code))
             used |= mask

@@ -96,11 +96,17 @@ def layer_geometry(kind: str, gdf: gpd.GeoDataFrame) -> str:
     return "polygon"
 
 
-def class_codes(gdf: gpd.GeoDataFrame, field_name: str | None, positions: np.ndarray) -> np.ndarray:
+def class_codes(gdf: gpd.GeoDataFrame, field_name: str | tuple[str, ...] | None,
+                positions: np.ndarray) -> np.ndarray:
     """The class code (str or None) of the features at ``positions`` for a style's ``field``.
 
-    Yes/no fields give ``"true"``/``"false"``; empty values give None.
+    Yes/no fields give ``"true"``/``"false"``; empty values give None. A tuple of fields gives
+    compound codes ``"a|b"`` (an empty value is an empty part).
     """
+    if isinstance(field_name, tuple):
+        parts = [class_codes(gdf, f, positions) for f in field_name]
+        return np.array(["|".join("" if v is None else str(v) for v in row) for row in zip(*parts)]
+                        if len(positions) else [], dtype=object)
     n = len(positions)
     if field_name is None or field_name not in gdf.columns:
         return np.full(n, None, dtype=object)
@@ -117,6 +123,35 @@ def class_codes(gdf: gpd.GeoDataFrame, field_name: str | None, positions: np.nda
     else:
         out[mask] = [str(v) for v in values[mask]]
     return out
+
+
+def class_ids(codes: np.ndarray, ls: LayerStyle) -> np.ndarray:
+    """Per feature: 0 for the default symbol, i for the i-th class of ``ls``.
+
+    Compound classes (``ls.field`` a tuple) match with '*' for any value; the most specific
+    class wins, ties go to the one listed first.
+    """
+    ids = np.zeros(len(codes), dtype=np.int32)
+    if not len(codes) or not ls.classes:
+        return ids
+    if not isinstance(ls.field, tuple):
+        for i, code in enumerate(ls.classes, start=1):
+            ids[codes == code] = i
+        return ids
+    n = len(ls.field)
+    parts = np.array([str(c).split("|") if c is not None else [""] * n for c in codes], dtype=object)
+    best = np.full(len(codes), -1, dtype=np.int32)
+    for i, code in enumerate(ls.classes, start=1):
+        pattern = code.split("|")
+        match = np.ones(len(codes), dtype=bool)
+        for j, part in enumerate(pattern):
+            if part != "*":
+                match &= parts[:, j] == part
+        specific = sum(part != "*" for part in pattern)
+        better = match & (specific > best)
+        ids[better] = i
+        best[better] = specific
+    return ids
 
 
 def marker_scale(view: MapView, dpi: float) -> float:
@@ -374,13 +409,12 @@ class MapRenderer:
         present: set = set()
         has_default = True
         if gdf is not None and present_only:
-            codes = class_codes(gdf, ls.field, np.arange(len(gdf)))
-            present = set(codes.tolist())
-            has_default = any(c is None or c not in ls.classes for c in present)
+            present = set(class_ids(class_codes(gdf, ls.field, np.arange(len(gdf))), ls).tolist())
+            has_default = 0 in present
         fs = next((f for f in spec.fields if f.name == ls.field), None) if spec is not None else None
         rows = []
-        for code, symbol in ls.classes.items():
-            if present_only and gdf is not None and code not in present:
+        for i, (code, symbol) in enumerate(ls.classes.items(), start=1):
+            if present_only and gdf is not None and i not in present:
                 continue
             enum_value = fs.enum_value(code) if fs is not None and fs.type == "enum" else None
             default_text = enum_value.label(lang) if enum_value is not None else code
@@ -435,12 +469,7 @@ class MapRenderer:
     @staticmethod
     def _class_ids(codes: np.ndarray, ls: LayerStyle) -> tuple[np.ndarray, list[Symbol]]:
         """Per feature: 0 for the default symbol, i for the i-th class; and the symbol list."""
-        symbols = [ls.symbol]
-        ids = np.zeros(len(codes), dtype=np.int32)
-        for i, (code, symbol) in enumerate(ls.classes.items(), start=1):
-            ids[codes == code] = i
-            symbols.append(symbol)
-        return ids, symbols
+        return class_ids(codes, ls), [ls.symbol, *ls.classes.values()]
 
     @staticmethod
     def _clip_far(geoms: np.ndarray, view: MapView) -> np.ndarray:
@@ -675,7 +704,7 @@ def _label_texts(kind: str, values: pd.Series, field_name: str, lang: str | None
     return out
 
 
-__all__ = ["MapRenderer", "RenderStats", "class_codes", "layer_geometry", "ensure_gui_application"]
+__all__ = ["MapRenderer", "RenderStats", "class_codes", "class_ids", "layer_geometry", "ensure_gui_application"]
 
 
 def render_image(project, width: int, height: int, extent: Extent | None = None, *,

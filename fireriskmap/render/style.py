@@ -104,7 +104,7 @@ class LayerStyle:
     kind: str
     z: int = 0
     symbol: Symbol = dc_field(default_factory=Symbol)
-    field: str | None = None
+    field: str | tuple[str, ...] | None = None  # a tuple: compound classes "a|b" ('*' matches any value)
     classes: Mapping[str, Symbol] = dc_field(default_factory=dict)
     labels: LabelStyle | None = None
     opacity: float = 1.0
@@ -278,6 +278,11 @@ def _symbol(chk: _Checker, raw: Any, where: str, base: Symbol) -> Symbol:
     )
 
 
+# Display columns that are not spec fields but are kept on a layer for the map (yes/no):
+# the hazard ledger writes ``overdue`` for the ledger's date (fireriskmap.ledger.Ledger.refresh).
+COMPUTED_COLUMNS: dict[tuple[str, str], list[str]] = {("hazards", "overdue"): ["true", "false"]}
+
+
 def _class_codes(kind: str, field_name: str) -> tuple[list[str] | None, str | None]:
     """Allowed class codes for ``kind.field`` from the layer spec: (codes or None, problem)."""
     from fireriskmap.core.spec import catalogue
@@ -287,6 +292,8 @@ def _class_codes(kind: str, field_name: str) -> tuple[list[str] | None, str | No
         return None, f"unknown layer kind '{kind}' (known: {', '.join(sorted(specs))})"
     spec = specs[kind]
     fs = next((f for f in spec.fields if f.name == field_name), None)
+    if fs is None and (kind, field_name) in COMPUTED_COLUMNS:
+        return COMPUTED_COLUMNS[(kind, field_name)], None
     if fs is None:
         return None, f"'{field_name}' is not a field of {kind} ({', '.join(f.name for f in spec.fields)})"
     if fs.type == "enum":
@@ -324,7 +331,31 @@ def parse_map_style(data: Mapping, *, file: str = "map.toml") -> tuple[dict[str,
         symbol = _symbol(chk, table.get("symbol", {}), where + "symbol.", base)
         field_name = table.get("field")
         classes: dict[str, Symbol] = {}
-        if field_name is not None:
+        if isinstance(field_name, list):  # compound classes: "code|code|..." with '*' for any value
+            if len(field_name) < 2 or not all(isinstance(f, str) for f in field_name):
+                raise chk.fail(where + "field", "expected a field name or a list of two or more field names")
+            all_codes = []
+            for name in field_name:
+                codes, problem = _class_codes(kind, name)
+                if problem:
+                    raise chk.fail(where + "field", problem)
+                all_codes.append(codes)
+            field_name = tuple(field_name)
+            raw_classes = chk.table(table.get("classes", {}), where + "classes")
+            for code, raw_symbol in raw_classes.items():
+                parts = str(code).split("|")
+                if len(parts) != len(field_name):
+                    raise chk.fail(f"{where}classes.{code}",
+                                   f"expected {len(field_name)} values joined by '|' ({'|'.join(field_name)})")
+                for part, name, codes in zip(parts, field_name, all_codes):
+                    if part != "*" and codes is not None and part not in codes:
+                        raise chk.fail(f"{where}classes.{code}",
+                                       f"'{part}' is not a value of {kind}.{name} ({', '.join(codes)})")
+                sym = _symbol(chk, raw_symbol, f"{where}classes.{code}.", symbol)
+                if not sym.labels:
+                    raise chk.fail(f"{where}classes.{code}.label", "compound classes need a legend label")
+                classes[str(code)] = sym
+        elif field_name is not None:
             if not isinstance(field_name, str):
                 raise chk.fail(where + "field", "expected a field name")
             codes, problem = _class_codes(kind, field_name)

@@ -26,8 +26,8 @@ from PyQt6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit,
                              QToolButton, QVBoxLayout, QWidget)
 
 from fireriskmap.i18n import current_language, tr
-from fireriskmap.ui.features import (column_header, column_label, column_texts, display_columns, editable_columns,
-                                     field_of, is_missing, layer_label)
+from fireriskmap.ui.features import (WORKFLOW_COLUMNS, column_header, column_label, column_texts, display_columns,
+                                     editable_columns, field_of, is_missing, layer_label)
 from fireriskmap.ui.selection import SelectionModel
 
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -209,7 +209,9 @@ class AttributeTableModel(QAbstractTableModel):
                     from fireriskmap.i18n import label
 
                     parts.append(label(fs.description, self.lang))
-                if column not in self._editable:
+                if column in WORKFLOW_COLUMNS.get(self.kind, ()):
+                    parts.append(tr("ui_ledger.table.workflow_column", lang=self.lang))
+                elif column not in self._editable:
                     parts.append(tr("ui.table.read_only_column", lang=self.lang))
                 return "\n".join(parts)
             return None

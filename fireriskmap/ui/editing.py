@@ -10,6 +10,12 @@ required fields) before a command is made; :func:`validate_value` returns a tran
 
 Analyses that read an edited layer are marked stale (:data:`DEPENDS_ON`); the main window offers to
 re-run them in the background.
+
+Ledger layers (:data:`LEDGER_KINDS`: the hazard ledger) are not edited by commands: adding, moving,
+changing and "deleting" a hazard go through :class:`fireriskmap.ledger.Ledger` (add, place, edit,
+void with a reason), which writes the audit trail. These changes are **not on the undo stack** —
+the ledger never loses a row, so an added item cannot be undone away; the audit trail is the record
+and a mistake is corrected by another ledger action (edit, void, reopen).
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "risk": ("buildings", "roads", "hydrants", "water_sources", "fire_stations", "key_places", "hazards",
              "villages", "incidents"),
 }
+# layers changed only through their ledger (never deleted; every change audited)
+LEDGER_KINDS: tuple[str, ...] = ("hazards",)
 # what shows that a step has results in the project
 STEP_RESULTS: dict[str, tuple[str, ...]] = {
     "classify": ("buildings:high_rise",),
@@ -333,6 +341,8 @@ class Editor(QObject):
         parsed, errors = validate_values(kind, values, lang)
         if errors:
             return errors
+        if kind in LEDGER_KINDS:
+            return self._ledger_edit(kind, position, parsed)
         frame = self.project.layers[kind]
         changes = {}
         for column, new in parsed.items():
@@ -352,23 +362,87 @@ class Editor(QObject):
         parsed, errors = validate_values(kind, {k: v for k, v in merged.items() if k in editable_columns(kind)}, lang)
         spec = spec_of(kind)
         if spec is not None:
-            for fs in spec.fields:
-                if fs.required and parsed.get(fs.name) is None and fs.name not in errors:
+            for fs in spec.fields:  # (fields only a workflow sets, e.g. a ledger's status, are set there)
+                if fs.required and parsed.get(fs.name) is None and fs.name not in errors \
+                        and fs.name in editable_columns(kind):
                     errors[fs.name] = tr("ui.edit.reason.required", lang=lang)
         if errors:
             return errors
+        if kind in LEDGER_KINDS:
+            return self._ledger_call(lambda ledger: ledger.add(parsed, x=x, y=y), kind,
+                                     select=lambda: [len(self.project.layers[kind]) - 1])
         self.stack.push(AddPointCommand(self, kind, x, y, parsed))
         return {}
 
     def move_point(self, kind: str, position: int, x: float, y: float) -> None:
+        if kind in LEDGER_KINDS:
+            self._ledger_call(lambda ledger: ledger.place(self.ledger_id(position), x, y), kind,
+                              select=lambda: [position])
+            return
         frame = self.project.layers[kind]
         old = frame.geometry.iloc[position]
         self.stack.push(MovePointCommand(self, kind, position, old, shapely.Point(float(x), float(y))))
 
     def delete(self, kind: str, positions: Iterable[int]) -> None:
         positions = list(positions)
+        if positions and kind in LEDGER_KINDS:  # a ledger keeps every item: void it with a reason
+            from fireriskmap.errors import LedgerError
+
+            raise LedgerError("ledger.no_delete_item", id=self.ledger_id(positions[0]))
         if positions:
             self.stack.push(DeleteFeaturesCommand(self, kind, positions))
+
+    # -- the hazard ledger ------------------------------------------------------------------------
+    def ledger(self):
+        """A :class:`~fireriskmap.ledger.Ledger` over the project (items numbered first)."""
+        from fireriskmap.ledger import Ledger
+
+        ledger = Ledger(self.project)
+        ledger.ensure_ids()
+        return ledger
+
+    def ledger_id(self, position: int) -> str:
+        from fireriskmap.ledger import ID_FIELD
+
+        ledger = self.ledger()
+        return str(ledger.items[ID_FIELD].iat[int(position)])
+
+    def void(self, kind: str, positions: Iterable[int], reason: str) -> dict[str, str]:
+        """"Delete" ledger items: void them with ``reason`` (rows and audit stay); ``{"": reason}`` on refusal."""
+        positions = [int(p) for p in positions]
+        ids = [self.ledger_id(p) for p in positions]
+
+        def run(ledger):
+            if not (reason or "").strip():
+                from fireriskmap.errors import LedgerError
+
+                raise LedgerError("ledger.need_reason")
+            for key in ids:
+                ledger.void(key, reason)
+
+        return self._ledger_call(run, kind, select=lambda: positions)
+
+    def _ledger_edit(self, kind: str, position: int, parsed: dict[str, Any]) -> dict[str, str]:
+        key = self.ledger_id(position)
+        return self._ledger_call(lambda ledger: ledger.edit(key, parsed), kind, select=lambda: [position],
+                                 column=next(iter(parsed), ""))
+
+    def _ledger_call(self, action, kind: str, *, select=None, column: str = "") -> dict[str, str]:
+        """Run ``action(ledger)``; a :class:`LedgerError` comes back as ``{column: message}``."""
+        from fireriskmap.errors import LedgerError
+
+        try:
+            action(self.ledger())
+        except LedgerError as exc:
+            return {column: str(exc)}
+        self.ledger_changed(kind, select() if select is not None else None)
+        return {}
+
+    def ledger_changed(self, kind: str = "hazards", select: Iterable[int] | None = None) -> None:
+        """A ledger action changed layer ``kind``: dependent results are stale."""
+        self.mark_stale(kind)
+        if select is not None:
+            self.selection_requested.emit(kind, np.asarray(list(select), dtype=np.intp))
 
     # -- called by commands ---------------------------------------------------------------------
     def put_layer(self, kind: str, frame: gpd.GeoDataFrame, *, select: Iterable[int] | None = None) -> None:
@@ -410,4 +484,4 @@ def _same(a: Any, b: Any) -> bool:
 
 __all__ = ["Editor", "SetValuesCommand", "AddPointCommand", "MovePointCommand", "DeleteFeaturesCommand",
            "validate_value", "validate_values", "default_values", "affected_steps", "steps_with_results",
-           "DEPENDS_ON", "STEP_LAYERS", "reason_text"]
+           "DEPENDS_ON", "STEP_LAYERS", "LEDGER_KINDS", "reason_text"]

@@ -71,6 +71,10 @@ class FeatureDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_widget)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.general_error = QLabel(self)  # a refusal not tied to one field (e.g. from the hazard ledger)
+        self.general_error.setStyleSheet("color: #c62828;")
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
         self.note = QLabel(tr("ui.edit.required_note"), self)
         self.note.setStyleSheet("color: palette(mid);")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -80,6 +84,7 @@ class FeatureDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.general_error)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
         hint = form_widget.sizeHint()
@@ -93,6 +98,9 @@ class FeatureDialog(QDialog):
             text = errors.get(column, "")
             label.setText(text)
             label.setVisible(bool(text))
+        general = [text for column, text in errors.items() if column not in self.errors]
+        self.general_error.setText("\n".join(general))
+        self.general_error.setVisible(bool(general))
         if errors:
             first = next(iter(errors))
             if first in self.editors:

@@ -28,6 +28,12 @@ RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
                   "within_5min", "meets_target", "response_status"),
 }
 
+# Ledger fields only the ledger's workflow sets (start rectifying, close, void, place): shown, never
+# typed into a form or a table cell (fireriskmap.ledger.model.WORKFLOW_FIELDS).
+WORKFLOW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "hazards": ("hazard_id", "status", "closed_date", "evidence", "close_note", "void_reason", "placed"),
+}
+
 # The flags of a building (and of other layers) and the column with their reason.
 FLAG_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "buildings": (("high_rise", "high_rise_reason"), ("chimney_candidate", "chimney_candidate_reason"),
@@ -36,7 +42,7 @@ FLAG_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # Layers a planner edits point by point.
-EDITABLE_POINT_KINDS = ("hydrants", "water_sources", "fire_stations", "key_places", "hazards")
+EDITABLE_POINT_KINDS = ("hydrants", "water_sources", "fire_stations", "key_places", "hazards", "incidents")
 
 
 @lru_cache(maxsize=None)
@@ -238,7 +244,7 @@ def editable_columns(kind: str) -> list[str]:
     spec = spec_of(kind)
     if spec is None or spec.derived:
         return []
-    results = set(RESULT_COLUMNS.get(kind, ()))
+    results = set(RESULT_COLUMNS.get(kind, ())) | set(WORKFLOW_COLUMNS.get(kind, ()))
     return [f.name for f in spec.fields if f.name not in results]
 
 
@@ -334,7 +340,7 @@ def pad_extent(extent: tuple[float, float, float, float], *, minimum: float = 15
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
 
 
-__all__ = ["RESULT_COLUMNS", "FLAG_COLUMNS", "EDITABLE_POINT_KINDS", "spec_of", "field_of", "layer_label",
+__all__ = ["RESULT_COLUMNS", "WORKFLOW_COLUMNS", "FLAG_COLUMNS", "EDITABLE_POINT_KINDS", "spec_of", "field_of", "layer_label",
            "column_label", "column_unit", "column_header", "value_text", "column_texts", "display_columns",
            "editable_columns", "Flag", "feature_flags", "features_at", "features_in", "extent_of", "pad_extent",
            "is_missing", "format_number", "is_share"]

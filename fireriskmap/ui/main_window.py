@@ -30,11 +30,12 @@ from fireriskmap.render import MapRenderer, MapStyle, default_style
 from fireriskmap.ui.attribute_table import AttributeTablePanel
 from fireriskmap.ui.canvas import MapCanvas
 from fireriskmap.ui.charts_panel import ChartsPanel
-from fireriskmap.ui.editing import STEP_LAYERS, Editor
+from fireriskmap.ui.editing import LEDGER_KINDS, STEP_LAYERS, Editor
 from fireriskmap.ui.features import (EDITABLE_POINT_KINDS, editable_columns, extent_of, features_at, features_in,
                                      layer_label, pad_extent)
 from fireriskmap.ui.identify_panel import Hit, IdentifyPanel
 from fireriskmap.ui.layer_panel import LayerPanel
+from fireriskmap.ui.ledger_panel import LedgerPanel
 from fireriskmap.ui.priority_panel import PriorityPanel
 from fireriskmap.ui.selection import SelectionModel
 from fireriskmap.ui.tasks import TaskRunner, error_text
@@ -53,7 +54,7 @@ SETTINGS_BASEMAP_URL = "basemap/custom_url"
 BASEMAP_PROVIDERS = ("off", "osm", "tianditu", "custom")
 SETTINGS_STATE = "main_window/state"
 LONLAT_CRS = "EPSG:4490"  # CGCS2000 geographic (≈ WGS84 to within centimetres)
-DOCK_STATE_VERSION = 2  # bump when the docks change: an older saved layout is then not restored
+DOCK_STATE_VERSION = 3  # bump when the docks change: an older saved layout is then not restored
 MAX_RECENT = 8
 HITS_PER_LAYER = 3
 AUTOSAVE_INTERVAL_MS = 5 * 60 * 1000  # a recovery copy of unsaved work every five minutes
@@ -183,6 +184,11 @@ class MainWindow(QMainWindow):
         if self.patrol_dock is not None:
             self.tabifyDockWidget(self.charts_dock, self.patrol_dock)
         self.identify_dock.raise_()
+        self.ledger_panel = LedgerPanel(self.selection, self)  # the hazard ledger, a tab beside the table
+        self.ledger_dock = self._dock("ledger_dock", self.ledger_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.table_dock, self.ledger_dock)
+        self.table_dock.raise_()
+        self._placing: str | None = None  # a ledger item to put where the map is clicked next
         self._docks_sized = False
 
         self._build_status_bar()
@@ -315,6 +321,7 @@ class MainWindow(QMainWindow):
         self.act_identify_panel = self.identify_dock.toggleViewAction()
         self.act_priority_panel = self.priority_dock.toggleViewAction()
         self.act_charts_panel = self.charts_dock.toggleViewAction()
+        self.act_ledger_panel = self.ledger_dock.toggleViewAction()
         self.act_patrol_panel = None
 
         self.tool_group = QActionGroup(self)
@@ -380,7 +387,7 @@ class MainWindow(QMainWindow):
         self.menu_view.addAction(self.act_legend)
         self.menu_panels = self.menu_view.addMenu("")
         for act in (self.act_layers, self.act_table, self.act_identify_panel, self.act_priority_panel,
-                    self.act_charts_panel):
+                    self.act_charts_panel, self.act_ledger_panel):
             self.menu_panels.addAction(act)
         if self.patrol_dock is not None:
             self.act_patrol_panel = self.patrol_dock.toggleViewAction()
@@ -389,6 +396,9 @@ class MainWindow(QMainWindow):
         for act in self.act_theme.values():
             self.menu_theme.addAction(act)
         self._build_basemap_menu()
+        self.menu_view.addSeparator()
+        self.act_briefing = self._action(self.open_briefing, shortcut="F5")
+        self.menu_view.addAction(self.act_briefing)
         self.menu_analysis = bar.addMenu("")
         self.menu_analysis.addAction(self.act_analyse)
         self.menu_analysis.addAction(self.act_recalculate)
@@ -452,6 +462,10 @@ class MainWindow(QMainWindow):
         self.identify_panel.current_changed.connect(self._on_identify_current)
         self.priority_panel.area_activated.connect(self._on_area_activated)
         self.priority_panel.analysis_requested.connect(self.open_analysis_dialog)
+        self.ledger_panel.changed.connect(self._on_ledger_changed)
+        self.ledger_panel.zoom_requested.connect(self._show_ledger_item)
+        self.ledger_panel.place_requested.connect(self._on_place_requested)
+        self.ledger_panel.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.editor.stale_changed.connect(self._on_stale_changed)
         self.editor.selection_requested.connect(self._on_edit_selection)
         self.editor.stack.indexChanged.connect(self._update_actions)
@@ -489,6 +503,7 @@ class MainWindow(QMainWindow):
         self.selection.clear(source="project")
         self.editor.set_project(project)
         if project is not None:
+            self._prepare_ledger(project)
             for name in ("layer_changed", "layer_removed", "settings_changed"):
                 project.events.connect(name, self._on_project_event)
             project.events.connect("saved", self._on_saved)
@@ -500,6 +515,7 @@ class MainWindow(QMainWindow):
         self.identify_panel.set_project(project, self.style)
         self.priority_panel.set_project(project, self.style)
         self.charts_panel.set_project(project, self.style)
+        self.ledger_panel.set_project(project)
         if self.patrol_panel is not None:
             self.patrol_panel.set_project(project)
         if self.analysis_dialog is not None:
@@ -946,6 +962,24 @@ class MainWindow(QMainWindow):
         self.stale_banner.setVisible(bool(steps))
         self._refresh_layers()
 
+    # -- briefing (数据大屏) --------------------------------------------------------------------------
+    def open_briefing(self):
+        """View → Briefing: the big-screen briefing of this project, full screen on another screen when
+        there is one (the planner keeps the workspace), else on this one (Esc leaves)."""
+        if self.project is None:
+            return None
+        from fireriskmap.ui.briefing import open_briefing
+
+        old = getattr(self, "briefing_window", None)
+        if old is not None:
+            try:
+                old.close()
+            except RuntimeError:  # already deleted
+                pass
+        self.briefing_window = open_briefing(self.project, style=self.style, avoid_screen=self.screen())
+        self.briefing_window.destroyed.connect(lambda *_: setattr(self, "briefing_window", None))
+        return self.briefing_window
+
     # -- export ------------------------------------------------------------------------------------
     def open_export_dialog(self):
         """File → Export: PDF report, atlas, offline HTML map, Excel tables or PNG (in the background)."""
@@ -1026,6 +1060,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def set_tool(self, tool: str) -> None:
+        self._placing = None
         if tool in ("add", "move") and not self._can_edit():
             tool = "pan"
         self.canvas.set_tool(tool)
@@ -1176,6 +1211,10 @@ class MainWindow(QMainWindow):
 
         if not self._can_edit():
             return False
+        if self._placing and kind is None:  # "place on map" from the ledger panel
+            hazard_id = self._placing
+            self.set_tool("pan")
+            return self.ledger_panel.place_at(hazard_id, x, y)
         kind = kind or self.add_kind_combo.currentData() or "hydrants"
         values = default_values(kind)
         village = self._village_at(x, y)
@@ -1187,6 +1226,46 @@ class MainWindow(QMainWindow):
                              submit=lambda v: self.editor.add_point(kind, x, y, v), parent=self)
         self.layer_panel.set_current_kind(kind)
         return form.exec() == FeatureDialog.DialogCode.Accepted
+
+    # -- the hazard ledger ---------------------------------------------------------------------------
+    def _prepare_ledger(self, project) -> None:
+        """Number the ledger's items and mark the overdue ones for today (before the window listens,
+        so opening a project does not count as a change)."""
+        if not project.has_layer(LEDGER_KINDS[0]) or project.crs is None:
+            return
+        from fireriskmap.ledger import Ledger
+
+        try:
+            ledger = Ledger(project)
+            ledger.ensure_ids()
+            ledger.refresh()
+        except Exception:  # a damaged ledger must not stop the project from opening
+            log.exception("cannot prepare the hazard ledger")
+
+    def _on_ledger_changed(self, what: str) -> None:
+        if what in LEDGER_KINDS:
+            self.editor.ledger_changed(what)  # risk results read the ledger: stale now
+        self._on_project_event()  # modified (inspections are a table: no layer event)
+
+    def _show_ledger_item(self, kind: str, position: int) -> None:
+        """A row chosen in the ledger: zoom to it unless it is already well inside the view (so
+        stepping through the list does not keep jumping the map)."""
+        view = self.canvas.view
+        extent = extent_of(self.project.layers.get(kind), np.array([position])) if self.project is not None else None
+        if view is not None and extent is not None:
+            x0, y0, x1, y1 = view.extent
+            mx, my = (x1 - x0) * 0.08, (y1 - y0) * 0.08
+            inside = x0 + mx <= extent[0] and extent[2] <= x1 - mx and y0 + my <= extent[1] and extent[3] <= y1 - my
+            if inside and view.mpp <= 2.0:  # in view at a street scale: the highlight shows it
+                return
+        self.zoom_to_feature(kind, position)
+
+    def _on_place_requested(self, hazard_id: str) -> None:
+        if not self._can_edit():
+            return
+        self.set_tool("add")
+        self._placing = hazard_id
+        self.statusBar().showMessage(tr("ui_ledger.message.place_hint", id=hazard_id), 15000)
 
     def _on_point_moved(self, kind: str, position: int, x: float, y: float) -> None:
         if self._can_edit():
@@ -1210,6 +1289,9 @@ class MainWindow(QMainWindow):
     def delete_selected(self, *, confirm: bool = True) -> None:
         kind = self.selection.kind
         if kind not in EDITABLE_POINT_KINDS or self.selection.is_empty() or not self._can_edit():
+            return
+        if kind in LEDGER_KINDS:  # a ledger item is never deleted: it is voided with a reason
+            self.ledger_panel.void_positions(self.selection.positions.tolist())
             return
         n = len(self.selection)
         if confirm:
@@ -1323,6 +1405,8 @@ class MainWindow(QMainWindow):
             tip = tr(key + "_tip")
             act.setToolTip(tip if not tip.endswith("_tip") else act.text().replace("&", ""))
         self._update_undo_texts()
+        self.act_briefing.setText(tr("brief.menu.briefing"))
+        self.act_briefing.setToolTip(tr("brief.menu.briefing_tip"))
         for tool, act in self.act_tool.items():
             act.setText(tr(f"ui.tool.{tool}"))
             act.setToolTip(tr(f"ui.tool.tip.{tool}"))
@@ -1332,6 +1416,8 @@ class MainWindow(QMainWindow):
         self.identify_dock.setWindowTitle(tr("ui.dock.identify"))
         self.priority_dock.setWindowTitle(tr("ui.dock.priority"))
         self.charts_dock.setWindowTitle(tr("ui.dock.charts"))
+        self.ledger_dock.setWindowTitle(tr("ui_ledger.dock"))
+        self.act_ledger_panel.setText(tr("ui_ledger.dock"))
         self.act_layers.setText(tr("ui.menu.layers_panel"))
         self.act_table.setText(tr("ui.dock.table"))
         self.act_identify_panel.setText(tr("ui.dock.identify"))
@@ -1360,6 +1446,7 @@ class MainWindow(QMainWindow):
         self.identify_panel.retranslate()
         self.priority_panel.retranslate()
         self.charts_panel.retranslate()
+        self.ledger_panel.retranslate()
         if self.editor.stale:
             self._on_stale_changed(self.editor.stale)
         self.task_cancel.setText(tr("ui.analysis.cancel"))
