@@ -571,6 +571,49 @@ class InspectionsWidget(QWidget):
 
 # -- the panel -------------------------------------------------------------------------------------------
 
+class WeeklyDialog(QDialog):
+    """Choose the week (any day in it) and the formats of the weekly progress table."""
+
+    def __init__(self, today: _dt.date, parent=None) -> None:
+        super().__init__(parent)
+        from PyQt6.QtWidgets import QCheckBox
+
+        self.setWindowTitle(tr("ui_ledger.files.weekly_title"))
+        self.date = QDateEdit(QDate(today.year, today.month, today.day), self)
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.week_label = QLabel(self)
+        self.want_xlsx = QCheckBox(tr("ui_ledger.files.as_xlsx"), self)
+        self.want_pdf = QCheckBox(tr("ui_ledger.files.as_pdf"), self)
+        self.want_xlsx.setChecked(True)
+        self.want_pdf.setChecked(True)
+        form = QFormLayout()
+        form.addRow(tr("ui_ledger.files.week_day"), self.date)
+        form.addRow("", self.week_label)
+        form.addRow(tr("ui_ledger.files.formats"), self.want_xlsx)
+        form.addRow("", self.want_pdf)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.date.dateChanged.connect(lambda _d: self._show_week())
+        self._show_week()
+
+    def week_date(self) -> _dt.date:
+        d = self.date.date()
+        return _dt.date(d.year(), d.month(), d.day())
+
+    def _show_week(self) -> None:
+        day = self.week_date()
+        start = day - _dt.timedelta(days=day.weekday())
+        end = start + _dt.timedelta(days=6)
+        iso = day.isocalendar()
+        self.week_label.setText(tr("ui_ledger.files.week_span", year=iso[0], week=iso[1],
+                                   start=start.isoformat(), end=end.isoformat()))
+
+
 class LedgerPanel(QWidget):
     """The hazard ledger dock.
 
@@ -604,6 +647,7 @@ class LedgerPanel(QWidget):
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
         self.last_error: str = ""
+        self.last_message: str = ""
 
         self.tabs = QTabWidget(self)
         items = QWidget(self.tabs)
@@ -655,6 +699,15 @@ class LedgerPanel(QWidget):
                                                   "place": "place_item", "history": "show_history"}[name]))
             self.buttons[name] = button
             button_grid.addWidget(button, i // 2, i % 2)
+        self.file_buttons: dict[str, QPushButton] = {}
+        file_row = QHBoxLayout()
+        file_row.setSpacing(4)
+        for name, slot in (("import", self.import_excel), ("export", self.export_excel), ("weekly", self.weekly_report)):
+            button = QPushButton(items)
+            button.setObjectName(f"ledger_{name}")
+            button.clicked.connect(lambda _checked=False, slot=slot: slot())
+            self.file_buttons[name] = button
+            file_row.addWidget(button)
         self.detail = QTextBrowser(items)
         self.detail.setOpenExternalLinks(True)
         self.detail.setObjectName("ledger_detail")
@@ -678,6 +731,7 @@ class LedgerPanel(QWidget):
         right = QWidget(items)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(file_row)
         right_layout.addLayout(button_grid)
         right_layout.addWidget(self.detail, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, items)
@@ -1136,6 +1190,121 @@ class LedgerPanel(QWidget):
         return dialog
 
     # -- language --------------------------------------------------------------------------------------
+    # -- the office's Excel files ---------------------------------------------------------------
+    def _ask_open_file(self, title: str, filters: str) -> str:
+        """A file to read (tests replace this method)."""
+        path, _ = QFileDialog.getOpenFileName(self, title, "", filters)
+        return path
+
+    def _ask_save_file(self, title: str, suggested: str, filters: str) -> str:
+        """A file to write (tests replace this method)."""
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
+        return path
+
+    def _inform(self, text: str) -> None:
+        """Show a result (tests replace this method)."""
+        self.last_message = text
+        QMessageBox.information(self, tr("ui_ledger.message.title"), text)
+
+    def _suggested(self, name: str) -> str:
+        from pathlib import Path
+
+        folder = Path(self.project.path).parent if getattr(self.project, "path", None) else Path.home()
+        return str(folder / name)
+
+    def _guarded(self, action: Callable[[], Any]) -> tuple[bool, Any]:
+        """Run a file action with a wait cursor; any readable error is shown, nothing half-done stays."""
+        from PyQt6.QtGui import QCursor, QGuiApplication
+
+        from fireriskmap.errors import FireRiskError
+
+        QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.WaitCursor))
+        try:
+            return True, action()
+        except (FireRiskError, OSError) as exc:
+            self._warn(str(exc))
+            return False, None
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+
+    def import_excel(self, path: str | None = None):
+        """Import an office's Excel ledger (merged headers, Chinese dates); returns the summary or None."""
+        if self.project is None:
+            return None
+        path = path or self._ask_open_file(tr("ui_ledger.files.import_title"), tr("ui_ledger.files.import_filter"))
+        if not path:
+            return None
+        from fireriskmap.io.ledger import import_ledger
+
+        self._ensure_ids()
+        ok, summary = self._guarded(lambda: import_ledger(self.project, path))
+        if not ok:
+            return None
+        self._done(tr("ui_ledger.files.imported", added=len(summary.added)), select=list(summary.added))
+        self._inform(summary.describe())
+        return summary
+
+    def export_excel(self, path: str | None = None):
+        """Write the ledger in the offices' Excel shape (台账, 整改记录, 入户排查, 火灾事故登记台账)."""
+        if self.project is None:
+            return None
+        from fireriskmap.export.data import township_name
+
+        path = path or self._ask_save_file(tr("ui_ledger.files.export_title"),
+                                           self._suggested(tr("ui_ledger.files.export_name",
+                                                              town=township_name(self.project))),
+                                           tr("ui_ledger.files.xlsx_filter"))
+        if not path:
+            return None
+        from fireriskmap.export.ledger_excel import export_ledger
+
+        ok, result = self._guarded(lambda: export_ledger(self.project, path))
+        if ok:
+            self.message.emit(tr("ui_ledger.files.written", file=str(path)))
+        return result if ok else None
+
+    def weekly_report(self, week: Any = None, xlsx: str | None = None, pdf: str | None = None) -> list[str]:
+        """《每周工作推进情况表》 for a week (Excel and/or PDF); returns the files written."""
+        if self.project is None:
+            return []
+        from fireriskmap.ledger.model import ledger_today
+        from fireriskmap.ledger.weekly import parse_week
+
+        if week is None and xlsx is None and pdf is None:
+            dialog = WeeklyDialog(ledger_today(self.project), self)
+            if not self._run_dialog(dialog):
+                return []
+            week = dialog.week_date()
+            start, _end = parse_week(week)
+            iso = start.isocalendar()
+            stem = tr("ui_ledger.files.weekly_name", year=iso[0], week=f"{iso[1]:02d}")
+            if dialog.want_xlsx.isChecked():
+                xlsx = self._ask_save_file(tr("ui_ledger.files.weekly_title"), self._suggested(stem + ".xlsx"),
+                                           tr("ui_ledger.files.xlsx_filter")) or None
+            if dialog.want_pdf.isChecked():
+                pdf = self._ask_save_file(tr("ui_ledger.files.weekly_title"), self._suggested(stem + ".pdf"),
+                                          tr("ui_ledger.files.pdf_filter")) or None
+        if not xlsx and not pdf:
+            return []
+        from fireriskmap.export.weekly_report import weekly_pdf, weekly_xlsx
+        from fireriskmap.ledger.weekly import weekly_report as compute
+
+        def run() -> list[str]:
+            report = compute(self.project, week)
+            written = []
+            if xlsx:
+                weekly_xlsx(report, xlsx)
+                written.append(str(xlsx))
+            if pdf:
+                weekly_pdf(report, pdf)
+                written.append(str(pdf))
+            return written
+
+        ok, written = self._guarded(run)
+        if ok and written:
+            self.message.emit(tr("ui_ledger.files.written", file="、".join(written)))
+        return written or []
+
     def retranslate(self) -> None:
         self.tabs.setTabText(0, tr("ui_ledger.tab_items"))
         self.tabs.setTabText(1, tr("ui_ledger.tab_inspections"))
@@ -1163,6 +1332,9 @@ class LedgerPanel(QWidget):
         for name, button in self.buttons.items():
             button.setText(tr(f"ui_ledger.action.{name}"))
             button.setToolTip(tr(f"ui_ledger.tip.{name}"))
+        for name, button in self.file_buttons.items():
+            button.setText(tr(f"ui_ledger.files.{name}"))
+            button.setToolTip(tr(f"ui_ledger.files.{name}_tip"))
         self.inspections.retranslate()
         self.refresh()
 

@@ -391,3 +391,50 @@ def test_language_switch_relabels_the_panel(window):
     window.set_language("zh_CN")
     assert panel.buttons["close"].text() == "销号…"
     assert panel.status_combo.currentData() == "overdue"  # the filter survives the switch
+
+
+def test_excel_import_export_and_weekly_table_from_the_panel(panel, tmp_path, monkeypatch, ledger_town):
+    """A planner imports the office's Excel ledger, exports it and prints the weekly table, all from the panel."""
+    import openpyxl
+    from PyQt6.QtCore import QDate
+
+    from tests.ledger.office_files import office_ledger
+
+    src = office_ledger(tmp_path / "office.xlsx")
+    before = len(ledger_town.layer("hazards"))
+    monkeypatch.setattr(panel, "_ask_open_file", lambda *a: str(src))
+    monkeypatch.setattr(panel, "_inform", lambda text: setattr(panel, "last_message", text))
+    summary = panel.import_excel()
+    assert summary is not None and len(summary.added) == 4
+    assert len(ledger_town.layer("hazards")) == before + 4
+    assert "新增 4 条" in panel.last_message and "未导入 2 行" in panel.last_message
+    assert panel.model.rowCount() == before + 4
+    assert panel.selected_ids() == list(summary.added)
+    # importing the same file again adds nothing
+    again = panel.import_excel()
+    assert again is not None and not again.added and len(ledger_town.layer("hazards")) == before + 4
+
+    out = tmp_path / "导出台账.xlsx"
+    monkeypatch.setattr(panel, "_ask_save_file", lambda title, suggested, filters: str(out))
+    panel.export_excel()
+    assert out.exists() and "隐患" in openpyxl.load_workbook(out).sheetnames[0]
+
+    answers = iter([str(tmp_path / "week.xlsx"), str(tmp_path / "week.pdf")])
+    monkeypatch.setattr(panel, "_ask_save_file", lambda title, suggested, filters: next(answers))
+
+    def choose_week(dialog):
+        dialog.date.setDate(QDate(2025, 1, 15))
+        assert "第3周" in dialog.week_label.text()
+        return True
+
+    monkeypatch.setattr(panel, "_run_dialog", choose_week)
+    written = panel.weekly_report()
+    assert written == [str(tmp_path / "week.xlsx"), str(tmp_path / "week.pdf")]
+    assert (tmp_path / "week.pdf").read_bytes()[:4] == b"%PDF"
+    # a broken file gets a readable message and changes nothing
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"not an excel file")
+    monkeypatch.setattr(panel, "_ask_open_file", lambda *a: str(bad))
+    monkeypatch.setattr(panel, "_warn", lambda text: setattr(panel, "last_error", text))
+    assert panel.import_excel() is None and panel.last_error
+    assert len(ledger_town.layer("hazards")) == before + 4
