@@ -1404,6 +1404,13 @@ class MainWindow(QMainWindow):
             act.setText(tr(key))
             tip = tr(key + "_tip")
             act.setToolTip(tip if not tip.endswith("_tip") else act.text().replace("&", ""))
+        # the toolbar shows short words (a 1366-px laptop shows the whole toolbar in English too)
+        for act, key in ((self.act_open, "open"), (self.act_save, "save"), (self.act_import, "import"),
+                         (self.act_analyse, "analyse"), (self.act_export, "export"),
+                         (self.act_edit_attributes, "edit_attributes"), (self.act_delete, "delete"),
+                         (self.act_zoom_full, "zoom_full"), (self.act_zoom_layer, "zoom_layer"),
+                         (self.act_zoom_selection, "zoom_selection")):
+            act.setIconText(tr(f"ui.toolbar.{key}"))
         self._update_undo_texts()
         self.act_briefing.setText(tr("brief.menu.briefing"))
         self.act_briefing.setToolTip(tr("brief.menu.briefing_tip"))

@@ -184,3 +184,23 @@ def test_build_main_window_reports_missing_project(qtbot, settings, tmp_path):
     assert win.project is None
     assert win.windowTitle() == "Township Fire Risk Map"
     win.canvas.shutdown()
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_whole_toolbar_fits_a_1366_laptop(qtbot, settings, tiny, lang):
+    from fireriskmap.i18n import set_language
+
+    set_language(lang)
+    try:
+        win = MainWindow(tiny, settings=settings)
+        qtbot.addWidget(win)
+        win.resize(1366, 768)
+        win.show()
+        qtbot.waitExposed(win)
+        hidden = [act.iconText() for act in win.toolbar.actions()
+                  if not act.isSeparator() and not win.toolbar.widgetForAction(act).isVisible()]
+        assert not hidden, f"cut off at 1366 px in {lang}: {hidden}"
+        assert win.act_zoom_full.text() != win.act_zoom_full.iconText() or lang == "zh_CN"  # the menu keeps the long words
+        win.canvas.shutdown()
+    finally:
+        set_language("zh_CN")
