@@ -1011,6 +1011,13 @@ class MainWindow(QMainWindow):
             if was_empty:
                 self.canvas.zoom_full()
             kinds = list(summary.kinds)
+            for kind in kinds:  # results computed from the old data are stale now
+                self.editor.mark_stale(kind)
+            if "hazards" in kinds and self.project is not None:  # number new ledger items, mark overdue
+                from fireriskmap.ledger import Ledger
+
+                Ledger(self.project).ensure_ids(note=tr("ui.import.ledger_note"))
+                Ledger(self.project).refresh()
             if kinds:
                 self.layer_panel.set_current_kind(kinds[0])
             self.statusBar().showMessage(tr("ui.import.done_status", n=f"{summary.imported:,}",

@@ -67,3 +67,31 @@ def test_unreadable_file_is_explained(qtbot, tmp_path, tiny, runner):
     qtbot.addWidget(wizard)
     wizard.show()
     assert "空的" in wizard.file_page.status.text()
+
+
+def test_hazards_imported_in_the_window_join_the_ledger(qtbot, tmp_path, settings, tiny):
+    """Hazards brought in by the wizard get ledger ids and an audit entry; risk results become stale."""
+    from fireriskmap.ledger import Ledger
+    from fireriskmap.ui.main_window import MainWindow
+
+    tiny.set_layer("risk_areas", tiny.layer("villages").assign(score=50.0, level="orange"))
+    path = tmp_path / "隐患排查.csv"
+    path.write_text("发现日期,经度,纬度,隐患类型,隐患等级,整改状态\n"
+                    "2027-01-05,108.0010,26.2001,私拉乱接,重大,未整改\n"
+                    "2027年1月6日,108.0020,26.2002,柴草,一般,整改中\n", encoding="utf-8")
+    win = MainWindow(tiny, settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    wizard = win.open_import_wizard(str(path))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20000)
+    assert wizard.mapping_page.kind() == "hazards"
+    with qtbot.waitSignal(wizard.imported, timeout=20000):
+        wizard.next()
+    hazards = tiny.layer("hazards")
+    assert len(hazards) == 2 and hazards["hazard_id"].notna().all()
+    assert len(Ledger(tiny).history()) == 2
+    assert "risk" in win.editor.stale
+    win.runner.cancel_all()
+    win.runner.wait(30000)
+    win.canvas.shutdown()
