@@ -129,7 +129,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Valid JSON whatever the data holds (NaN/NA become null, numpy scalars numbers)."""
+    from fireriskmap.core.jsonable import plain
+
+    print(json.dumps(plain(data), ensure_ascii=False, indent=2, default=str, allow_nan=False))
 
 
 def _progress(args) -> TextProgressBar | None:
@@ -446,7 +449,8 @@ def cmd_priorities(args) -> int:
             "xlsx": args.xlsx})
         return 0 if len(table) else 1
     if not len(table):
-        print(tr("risk.cli.no_priorities"), file=sys.stderr)
+        scored = project.layer("risk_areas")
+        print(tr("risk.cli.no_ranked" if len(scored) else "risk.cli.no_priorities", n=len(scored)), file=sys.stderr)
         return 1
     for row in table.itertuples():
         print(tr("risk.cli.top_line", rank=int(row.rank), name=row.name, score=f"{row.score:.1f}",

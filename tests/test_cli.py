@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -192,3 +193,18 @@ def test_gui_without_display_says_how(monkeypatch, capsys):
 def test_lang_after_the_command(capsys):
     assert main(["info", "/no/such/file.gpkg", "--lang", "en"]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_priorities_when_no_area_is_ranked(tmp_path, tiny, capsys):
+    """Every area too incomplete to rank: an empty list and a message, not rows of NaN or a crash."""
+    villages = tiny.layer("villages")
+    tiny.set_layer("risk_areas", villages.assign(
+        unit_id=[f"v{i}" for i in range(len(villages))], rank=pd.array([None] * len(villages), dtype="Int64"),
+        score=[60.0] * len(villages), level=["unknown"] * len(villages), completeness=[0.4] * len(villages),
+        reasons_zh=["数据不足"] * len(villages), reasons_en=["too little data"] * len(villages)))
+    path = tiny.save(tmp_path / "p.gpkg")
+    assert main(["priorities", str(path), "--top", "3", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["areas"] == []
+    assert main(["priorities", str(path)]) == 1
+    assert "未参与排序" in capsys.readouterr().err

@@ -430,7 +430,9 @@ def priorities(source: Any, *, top: int = 10, units: str | None = None, date: An
                                 progress=progress).areas
     a = pd.DataFrame(areas.drop(columns=areas.geometry.name) if isinstance(areas, gpd.GeoDataFrame) else areas)
     ranks = pd.to_numeric(a["rank"], errors="coerce")
-    a = a[ranks.notna() & (ranks > 0)].assign(rank=ranks.astype("Int64")).sort_values(["rank", "unit_id"], kind="stable")
+    ranked = (ranks.notna() & (ranks > 0)).fillna(False).astype(bool)
+    # assign the filtered ranks: assigning the full column to an empty frame would bring its rows back
+    a = a[ranked].assign(rank=ranks[ranked].astype("Int64")).sort_values(["rank", "unit_id"], kind="stable")
     if top:
         a = a.head(int(top))
     lang = normalise_language(lang) if lang else current_language()
