@@ -475,6 +475,18 @@ def _weekly_sheet(wb, project, ctx, lang) -> None:
     sh.finish(freeze_cols=2, autofilter=False, data_rows=n)
 
 
+def save_workbook(wb, path, *, title: str, started: float) -> D.ExportResult:
+    """Save ``wb`` atomically at ``path`` with its title; the result lists the sheets."""
+    wb.properties.title = title
+    wb.properties.creator = "fireriskmap"
+    target = Path(path)
+    with D.atomic_output(target, ".xlsx") as tmp:
+        wb.save(tmp)
+    result = D.ExportResult(target, "xlsx", bytes=target.stat().st_size, seconds=time.perf_counter() - started)
+    result.extra["sheets"] = [ws.title for ws in wb.worksheets]
+    return result
+
+
 def export_xlsx(project, path, *, lang: str | None = None, date: _dt.date | None = None, office: str | None = None,
                 style=None, sheets: Iterable[str] | None = None,
                 progress: ProgressFn | None = None) -> D.ExportResult:
@@ -517,13 +529,7 @@ def export_xlsx(project, path, *, lang: str | None = None, date: _dt.date | None
         if progress:
             progress(0.05 + 0.85 * i / len(chosen), tr(f"export.xlsx.sheet.{key}", lang=lang))
         writers[key](wb, project, ctx, lang)
-    wb.properties.title = tr("export.title.xlsx", lang=lang, place=town)
-    wb.properties.creator = "fireriskmap"
-    target = Path(path)
-    with D.atomic_output(target, ".xlsx") as tmp:
-        wb.save(tmp)
-    result = D.ExportResult(target, "xlsx", bytes=target.stat().st_size, seconds=time.perf_counter() - t0)
-    result.extra["sheets"] = [ws.title for ws in wb.worksheets]
+    result = save_workbook(wb, path, title=tr("export.title.xlsx", lang=lang, place=town), started=t0)
     if progress:
         progress(1.0, "")
     return result

@@ -320,13 +320,9 @@ def export_ledger(project, path: str | Path, *, lang: str | None = None, date: _
               "audit": _audit_sheet(wb, project, ctx, lang),
               "inspections": _inspection_sheet(wb, project, ctx, lang),
               "incidents": _incident_sheet(wb, project, ctx, lang)}
-    wb.properties.title = tr("ledger_io.xlsx.title", lang=lang, place=town)
-    wb.properties.creator = "fireriskmap"
-    target = Path(path)
-    with D.atomic_output(target, ".xlsx") as tmp:
-        wb.save(tmp)
-    result = D.ExportResult(target, "xlsx", bytes=target.stat().st_size, seconds=time.perf_counter() - t0)
-    result.extra["sheets"] = [ws.title for ws in wb.worksheets]
+    from fireriskmap.export.excel import save_workbook
+
+    result = save_workbook(wb, path, title=tr("ledger_io.xlsx.title", lang=lang, place=town), started=t0)
     result.extra["rows"] = counts
     return result
 

@@ -151,13 +151,9 @@ def weekly_xlsx(report, path: str | Path, *, lang: str | None = None, office: st
         sh.note(note, len(columns))
     sh.ws.row_dimensions[summary_row].height = 48
     sh.finish(freeze_cols=2, autofilter=False, data_rows=n_rows)
-    wb.properties.title = title
-    wb.properties.creator = "fireriskmap"
-    target = Path(path)
-    with D.atomic_output(target, ".xlsx") as tmp:
-        wb.save(tmp)
-    result = D.ExportResult(target, "xlsx", bytes=target.stat().st_size, seconds=time.perf_counter() - t0)
-    result.extra["sheets"] = [ws.title for ws in wb.worksheets]
+    from fireriskmap.export.excel import save_workbook
+
+    result = save_workbook(wb, path, title=title, started=t0)
     result.extra["week"] = report.week
     if progress:
         progress(1.0, "")

@@ -74,8 +74,7 @@ def read_ledger_table(path: str | Path, *, sheet: str | None = None, encoding: s
         Missing, empty or unreadable file, old ``.xls``, no header row.
     """
     from fireriskmap.io.base import detect_format
-    from fireriskmap.io.encoding import EncodingGuess, detect_text_encoding
-    from fireriskmap.io.tables import _csv_cells, _xlsx_cells, find_header
+    from fireriskmap.io.tables import find_header, read_cells
 
     path = Path(path).expanduser()
     if not path.exists():
@@ -87,19 +86,8 @@ def read_ledger_table(path: str | Path, *, sheet: str | None = None, encoding: s
         raise ImportFileError("ledger_io.error.format", file=path.name)
     if path.stat().st_size == 0:
         raise ImportFileError("io.error.empty", file=path.name)
-    merged: list[tuple[int, int, int, int]] = []
     try:
-        if fmt == "xlsx":
-            rows, _sheets, sheet_name, merged = _xlsx_cells(path, sheet)
-        else:
-            data = path.read_bytes()
-            enc = EncodingGuess(encoding, "user") if encoding else detect_text_encoding(data)
-            try:
-                rows = _csv_cells(data, enc.encoding)
-            except (UnicodeDecodeError, LookupError) as exc:
-                raise ImportFileError("io.error.decode", file=path.name, encoding=enc.encoding,
-                                      detail=str(exc)) from None
-            sheet_name = path.stem
+        rows, _sheets, sheet_name, merged, _enc = read_cells(path, fmt, sheet=sheet, encoding=encoding)
     except ImportFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken workbook is the file's problem

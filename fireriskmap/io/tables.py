@@ -355,6 +355,25 @@ def _zone_hint(*columns: np.ndarray) -> str:
 
 # -- the reader ----------------------------------------------------------------------------
 
+def read_cells(path: Path, fmt: str, *, sheet: str | None = None, encoding: str | None = None
+               ) -> tuple[list[list[Any]], list[str], str, list[tuple[int, int, int, int]], EncodingGuess | None]:
+    """The raw cells of a CSV or XLSX sheet: ``(rows, sheets, sheet_name, merged ranges, encoding)``.
+
+    A CSV's encoding is detected unless given; undecodable text raises :class:`ImportFileError`.
+    """
+    if fmt == "xlsx":
+        rows, sheets, sheet_name, merged = _xlsx_cells(path, sheet)
+        return rows, sheets, sheet_name, merged, None
+    data = path.read_bytes()
+    enc = EncodingGuess(encoding, "user") if encoding else detect_text_encoding(data)
+    try:
+        rows = _csv_cells(data, enc.encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ImportFileError("io.error.decode", file=path.name, encoding=enc.encoding,
+                              detail=str(exc)) from None
+    return rows, [], path.stem, [], enc
+
+
 def read_table(path: str | Path, fmt: str, *, sheet: str | None = None, encoding: str | None = None,
                src_crs: Any = None) -> tuple[ReadPart, list[str], EncodingGuess | None, list[str]]:
     """Read a CSV or XLSX table of points.
@@ -385,19 +404,7 @@ def read_table(path: str | Path, fmt: str, *, sheet: str | None = None, encoding
     """
     path = Path(path)
     notes: list[str] = []
-    merged: list[tuple[int, int, int, int]] = []
-    enc: EncodingGuess | None = None
-    if fmt == "xlsx":
-        rows, sheets, sheet_name, merged = _xlsx_cells(path, sheet)
-    else:
-        data = path.read_bytes()
-        enc = EncodingGuess(encoding, "user") if encoding else detect_text_encoding(data)
-        try:
-            rows = _csv_cells(data, enc.encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise ImportFileError("io.error.decode", file=path.name, encoding=enc.encoding,
-                                  detail=str(exc)) from None
-        sheets, sheet_name = [], path.stem
+    rows, sheets, sheet_name, merged, enc = read_cells(path, fmt, sheet=sheet, encoding=encoding)
     if not any(not _is_blank(v) for r in rows for v in r):
         raise ImportFileError("io.error.empty", file=path.name)
     h, columns = find_header(rows, merged=merged)
