@@ -178,13 +178,15 @@ class BriefingWindow(QWidget):
                                               "major_hazards_open", "patrol_coverage")):
             card.reserve_delta = any_delta
             card.set_kpi(by_key[key])
-        self.priority_list.set_items(m.priorities, tr("brief.ui.priorities", lang=self.lang, n=len(m.priorities)),
+        self.priority_list.set_items(m.priorities, tr("brief.ui.priorities", lang=self.lang, n=len(m.priorities))
+                                     if m.priorities else tr("brief.ui.priorities_none", lang=self.lang),
                                      tr("brief.ui.no_risk_list", lang=self.lang))
         self.level_chart.set_items(m.level_chart, tr("brief.ui.chart_levels", lang=self.lang),
                                    tr("brief.ui.no_risk_list", lang=self.lang))
         self.village_chart.set_items(m.village_chart, tr("brief.ui.chart_villages", lang=self.lang),
                                      tr("brief.ui.chart_legend", lang=self.lang),
-                                     tr("brief.ui.no_villages", lang=self.lang))
+                                     tr("brief.ui.no_village_results" if self.project.has_layer("villages")
+                                        else "brief.ui.no_villages", lang=self.lang))
         self.map_title.setText(tr("brief.ui.map_title", lang=self.lang))
         for i, (key, _layers, _c) in enumerate(TOGGLES):
             self.toggles[key].setText(f"{i + 1}  {tr(f'brief.ui.toggle.{key}', lang=self.lang)}")
