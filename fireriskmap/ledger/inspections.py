@@ -10,7 +10,6 @@ none: coverage is shown, no target).
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from typing import Any, Iterable, Mapping
 

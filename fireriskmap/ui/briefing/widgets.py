@@ -7,8 +7,6 @@ elides, until it fits its box: what the wall shows is always the whole text.
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
 
 from PyQt6.QtCore import QRect, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QImage, QLinearGradient, QPainter, QPen, QPixmap
@@ -544,6 +542,7 @@ class ChartBase(Card):
         for lab in self.keys:
             lab.hide()
         self.empty_text = ""
+        self.items: list = []
 
     def header_h(self) -> int:
         return round((70 if self.legend.text() else 40) * self.unit)
@@ -576,6 +575,22 @@ class ChartBase(Card):
         self.title.set_sizes(24 * u, 11 * u)
         self.legend.set_sizes(19 * u, 9 * u)
 
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        painter = QPainter(self)
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            rect = self.plot_rect()
+            if self.items:
+                self._paint_plot(painter, rect)
+            else:
+                self._empty(painter, rect)
+        finally:
+            painter.end()
+
+    def _paint_plot(self, painter: QPainter, rect: QRectF) -> None:
+        raise NotImplementedError
+
     def _empty(self, painter: QPainter, rect: QRectF) -> None:
         px = fit_px(self.empty_text, rect.width(), rect.height(), 22 * self.unit, 8, wrap=True)
         painter.setFont(make_font(px))
@@ -601,17 +616,7 @@ class LevelChart(ChartBase):
         self._place_header()
         self.update()
 
-    def paintEvent(self, event) -> None:
-        super().paintEvent(event)
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        rect = self.plot_rect()
-        if not self.items:
-            self._empty(painter, rect)
-            painter.end()
-            return
-        from fireriskmap.export.briefing_data import level_short
-
+    def _paint_plot(self, painter: QPainter, rect: QRectF) -> None:
         u = self.unit
         n = len(self.items)
         row_h = rect.height() / n
@@ -638,7 +643,6 @@ class LevelChart(ChartBase):
             painter.setPen(QColor(self.look.panel["text"]))
             painter.drawText(QRectF(track.right() + 8 * u, cy - bar_h / 2, num_w - 8 * u, bar_h),
                              int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), f"{count:,}")
-        painter.end()
 
 
 class VillageChart(ChartBase):
@@ -662,15 +666,7 @@ class VillageChart(ChartBase):
         self._place_header()
         self.update()
 
-    def paintEvent(self, event) -> None:
-        super().paintEvent(event)
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        rect = self.plot_rect()
-        if not self.items:
-            self._empty(painter, rect)
-            painter.end()
-            return
+    def _paint_plot(self, painter: QPainter, rect: QRectF) -> None:
         u = self.unit
         c = self.look.panel
         min_row = 42 * u
@@ -716,7 +712,6 @@ class VillageChart(ChartBase):
         for f in (0.5, 1.0):
             x = rect.left() + name_w + track_w * f
             painter.drawLine(round(x), round(rect.top()), round(x), round(rect.bottom()))
-        painter.end()
 
 
 class AreaCard(Card):
