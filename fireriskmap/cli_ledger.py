@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -291,21 +290,3 @@ def _print_weekly(report) -> None:
     print(report.summary_text())
     for n in report.notes:
         print(n)
-
-
-def main(argv=None) -> int:  # pragma: no cover - stand-alone entry; cli.py wires the command
-    from fireriskmap.errors import FireRiskError
-
-    parser = argparse.ArgumentParser(prog="fireriskmap")
-    sub = parser.add_subparsers(dest="command")
-    add_ledger_parser(sub)
-    args = parser.parse_args(argv)
-    try:
-        return cmd_ledger(args)
-    except FireRiskError as exc:
-        print(tr("cli.error_prefix") + exc.message(), file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

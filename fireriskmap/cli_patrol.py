@@ -163,21 +163,3 @@ def cmd_patrol(args) -> int:
     if not getattr(args, "no_save", False):
         print(tr("patrol.cli.saved", file=str(project.path)))
     return 0
-
-
-def main(argv=None) -> int:  # pragma: no cover - a stand-alone entry until cli.py wires the command
-    from fireriskmap.errors import FireRiskError
-
-    parser = argparse.ArgumentParser(prog="fireriskmap")
-    sub = parser.add_subparsers(dest="command")
-    add_patrol_parser(sub)
-    args = parser.parse_args(argv)
-    try:
-        return cmd_patrol(args)
-    except FireRiskError as exc:
-        print(tr("cli.error_prefix") + exc.message(), file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
