@@ -41,9 +41,10 @@ import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 
-from fireriskmap.analysis.clusters import find_clusters, link_pairs  # noqa: E402
-from fireriskmap.analysis.firebreaks import (cut_cost, link_costs, optimal_split,  # noqa: E402
+from fireriskmap.analysis.clusters import find_clusters  # noqa: E402
+from fireriskmap.analysis.firebreaks import (cut_cost, optimal_split,  # noqa: E402
                                              propose_firebreaks, split_cluster)
+from tests.analysis.firebreak_cases import random_cluster  # noqa: E402  (also the tests' cases)
 
 CRS = "EPSG:4545"
 
@@ -180,35 +181,6 @@ def agreement(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(matched.mean()), float(same.mean())
 
 
-def small_cluster(rng: np.random.Generator, n: int):
-    """A connected random cluster of ``n`` houses with a households threshold that forces splits."""
-    while True:
-        cols = int(rng.integers(2, 5))
-        k = np.arange(n)
-        x = (k % cols) * rng.uniform(12, 18) + rng.uniform(-3, 3, n)
-        y = (k // cols) * rng.uniform(12, 18) + rng.uniform(-3, 3, n)
-        w, d = rng.uniform(6, 11, n), rng.uniform(6, 11, n)
-        geoms = shapely.box(x - w / 2, y - d / 2, x + w / 2, y + d / 2)
-        overlap = shapely.area(shapely.intersection(geoms[:, None], geoms[None, :]))
-        np.fill_diagonal(overlap, 0)
-        if overlap.max() > 0:
-            continue
-        b = gpd.GeoDataFrame({"fire_rating": rng.choice(["1", "2", "3", "4"], n)}, geometry=geoms, crs=CRS)
-        links = link_pairs(b)
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        parts, _ = connected_components(coo_matrix((np.ones(len(links.i)), (links.i, links.j)), shape=(n, n)),
-                                        directed=False)
-        if parts != 1:
-            continue
-        cost = link_costs(geoms[links.i], geoms[links.j], links.gap, links.required)["cost"].to_numpy()
-        h = rng.integers(1, 5, n).astype(float)
-        limit = float(np.ceil(h.sum() / rng.uniform(1.6, 3.2)))
-        xy = shapely.get_coordinates(shapely.centroid(geoms))
-        return h, shapely.area(geoms), xy, links.i, links.j, cost, limit
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -292,7 +264,7 @@ def main() -> None:
     t_heur = t_exact = 0.0
     for _ in range(args.opt_instances):
         n = int(rng.integers(8, 15))
-        h, a, xy, ei, ej, cost, limit = small_cluster(rng, n)
+        h, a, xy, ei, ej, cost, limit = random_cluster(rng, n)
         t = time.perf_counter()
         labels = split_cluster(h, a, xy, ei, ej, cost, households_threshold=limit, area_threshold_m2=1e9)
         t_heur += time.perf_counter() - t

@@ -11,12 +11,13 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from fireriskmap.analysis.clusters import BuildingLayerError, find_clusters, link_pairs
+from fireriskmap.analysis.clusters import BuildingLayerError, find_clusters
 from fireriskmap.analysis.firebreaks import (cut_cost, link_costs, optimal_split, propose_firebreaks,
                                              split_cluster)
 from fireriskmap.core.spec import get_spec
 from fireriskmap.errors import Cancelled
 from fireriskmap.i18n import set_language
+from tests.analysis.firebreak_cases import random_cluster
 
 CRS = "EPSG:4545"
 
@@ -215,35 +216,6 @@ def test_exact_method_equals_brute_force_on_tiny_graphs():
         labels, value = optimal_split(h, a, ei, ej, cost, households_threshold=limit, area_threshold_m2=1e9)
         assert value == pytest.approx(best)
         assert cut_cost(labels, ei, ej, cost) == pytest.approx(best)
-
-
-def random_cluster(rng: np.random.Generator, n: int):
-    """A connected random village of ``n`` houses with mixed ratings, and a threshold forcing splits."""
-    while True:
-        cols = int(rng.integers(2, 5))
-        k = np.arange(n)
-        x = (k % cols) * rng.uniform(12, 18) + rng.uniform(-3, 3, n)
-        y = (k // cols) * rng.uniform(12, 18) + rng.uniform(-3, 3, n)
-        w, d = rng.uniform(6, 11, n), rng.uniform(6, 11, n)
-        geoms = shapely.box(x - w / 2, y - d / 2, x + w / 2, y + d / 2)
-        overlap = shapely.area(shapely.intersection(geoms[:, None], geoms[None, :]))
-        np.fill_diagonal(overlap, 0)
-        if overlap.max() > 0:
-            continue
-        b = gpd.GeoDataFrame({"fire_rating": rng.choice(["1", "2", "3", "4"], n)}, geometry=geoms, crs=CRS)
-        links = link_pairs(b)
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        parts, _ = connected_components(coo_matrix((np.ones(len(links.i)), (links.i, links.j)), shape=(n, n)),
-                                        directed=False)
-        if parts != 1:
-            continue
-        cost = link_costs(geoms[links.i], geoms[links.j], links.gap, links.required)["cost"].to_numpy()
-        h = rng.integers(1, 5, n).astype(float)
-        limit = float(np.ceil(h.sum() / rng.uniform(1.6, 3.2)))
-        xy = shapely.get_coordinates(shapely.centroid(geoms))
-        return h, shapely.area(geoms), xy, links.i, links.j, cost, limit
 
 
 def test_heuristic_is_close_to_the_optimum_on_small_clusters():
