@@ -13,15 +13,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPalette
 from PyQt6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QTreeWidget,
                              QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from fireriskmap.i18n import current_language, tr
+from fireriskmap.ui.plots import BarPlot
 from fireriskmap.ui.features import (column_label, editable_columns, feature_flags, is_missing, layer_label,
                                      value_text)
 
@@ -78,39 +77,20 @@ def indicator_columns(row_or_frame) -> list[str]:
     return [c for c in cols if str(c).startswith("c_")]
 
 
-class RiskBreakdownChart(pg.PlotWidget):
+class RiskBreakdownChart(BarPlot):
     """Horizontal bars: how much each indicator adds to an area's score (created once)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(x=False, y=False)
-        self.hideButtons()
+        super().__init__(horizontal=True, parent=parent)
         self.showGrid(x=True, y=False, alpha=0.25)
-        self.bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[], brushes=[])
-        self.addItem(self.bars)
         self.getPlotItem().getAxis("left").setStyle(tickTextOffset=4)
         self.setMinimumHeight(140)
-        self.apply_palette()
-
-    def apply_palette(self) -> None:
-        pal = self.palette()
-        self.setBackground(pal.color(QPalette.ColorRole.Base))
-        pen = pg.mkPen(pal.color(QPalette.ColorRole.Text))
-        for name in ("left", "bottom"):
-            axis = self.getPlotItem().getAxis(name)
-            axis.setPen(pen)
-            axis.setTextPen(pen)
 
     def set_values(self, labels: list[str], values: list[float], colour: str) -> None:
+        """The largest contribution on top (bars are drawn from the bottom up)."""
         n = len(values)
-        ys = list(range(n))[::-1]
-        brush = pg.mkBrush(QColor(colour))
-        self.bars.setOpts(x0=[0.0] * n, y=ys, height=0.6, width=[float(v) for v in values], brushes=[brush] * n)
-        self.getPlotItem().getAxis("left").setTicks([[(y, lab) for y, lab in zip(ys, labels)]])
-        top = max([abs(v) for v in values] + [1e-9])
-        self.setXRange(0, top * 1.08, padding=0)
-        self.setYRange(-0.7, max(n - 0.3, 0.5), padding=0)
+        top = max([abs(float(v)) for v in values] + [1e-9])
+        self.set_bars(labels[::-1], list(values)[::-1], [colour] * n, x_max=top * 1.06)
         self.setFixedHeight(int(min(60 + 22 * max(n, 1), 360)))
 
 
