@@ -611,6 +611,19 @@ def _empty_sites(crs) -> gpd.GeoDataFrame:
 
 # -- hydrants --------------------------------------------------------------------------------------
 
+def _sites_frame(chosen: gpd.GeoDataFrame, gain_b, sol, crs) -> gpd.GeoDataFrame:
+    """The chosen candidate sites in order, with what each adds (``proposed_hydrants`` / stations)."""
+    return gpd.GeoDataFrame({
+        "order": pd.array(np.arange(1, len(chosen) + 1), dtype="Int64"),
+        "gain_buildings": pd.array(np.asarray(gain_b, dtype=np.int64), dtype="Int64"),
+        "gain_weight": sol.gains.astype(float),
+        "method": sol.method,
+        "candidate": chosen["candidate"].to_numpy(dtype=object),
+        "road": chosen["road"].to_numpy(dtype=object),
+        "optimal": sol.optimal,
+    }, geometry=chosen.geometry.values, crs=crs)
+
+
 def site_hydrants(buildings: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None = None,
                   hydrants: gpd.GeoDataFrame | None = None, water_sources: gpd.GeoDataFrame | None = None,
                   *, k: int, candidates: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
@@ -693,16 +706,7 @@ def site_hydrants(buildings: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None = 
     csc = cover.tocsc()
     gain_b = _marginal_counts(csc, sol.selected)
     chosen = near[sol.selected]
-    sites = cands.iloc[chosen].copy() if len(chosen) else cands.iloc[:0].copy()
-    sites = gpd.GeoDataFrame({
-        "order": pd.array(np.arange(1, len(chosen) + 1), dtype="Int64"),
-        "gain_buildings": pd.array(gain_b, dtype="Int64"),
-        "gain_weight": sol.gains.astype(float),
-        "method": sol.method,
-        "candidate": sites["candidate"].to_numpy(dtype=object),
-        "road": sites["road"].to_numpy(dtype=object),
-        "optimal": sol.optimal,
-    }, geometry=sites.geometry.values, crs=cands.crs)
+    sites = _sites_frame(cands.iloc[chosen], gain_b, sol, cands.crs)
     curve_frame = pd.DataFrame()
     if curve:
         progress(0.8, Msg("siting.progress.curve").render())
@@ -827,16 +831,7 @@ def site_stations(buildings: gpd.GeoDataFrame, roads: gpd.GeoDataFrame | None = 
         gain_b.append(int(((new <= headline + 1e-9) & ~(cur <= headline + 1e-9)).sum()))
         cur = new
     chosen = usable[sol.selected]
-    sel = cands.iloc[chosen]
-    sites = gpd.GeoDataFrame({
-        "order": pd.array(np.arange(1, len(chosen) + 1), dtype="Int64"),
-        "gain_buildings": pd.array(np.asarray(gain_b, dtype=np.int64), dtype="Int64"),
-        "gain_weight": sol.gains.astype(float),
-        "method": sol.method,
-        "candidate": sel["candidate"].to_numpy(dtype=object),
-        "road": sel["road"].to_numpy(dtype=object),
-        "optimal": sol.optimal,
-    }, geometry=sel.geometry.values, crs=cands.crs)
+    sites = _sites_frame(cands.iloc[chosen], gain_b, sol, cands.crs)
     curve_frame = pd.DataFrame()
     if curve:
         rows = []

@@ -856,27 +856,27 @@ def format_date(day: _dt.date, lang: str | None = None) -> str:
     return tr("export.date_format", lang=lang, y=day.year, m=day.month, d=day.day)
 
 
-def data_as_of(project) -> _dt.date | None:
-    """The data date: metadata ``data_as_of`` / ``as_of`` / ``demo_as_of``, else when last saved."""
-    for key in ("data_as_of", "as_of", "demo_as_of", "saved", "created"):
-        value = project.metadata.get(key) or project.settings.get(key)
+def _first_day(values) -> _dt.date | None:
+    """The first value that starts with an ISO date (timestamps allowed), as a date."""
+    for value in values:
         if value:
             try:
                 return _dt.date.fromisoformat(str(value)[:10])
             except ValueError:
                 continue
     return None
+
+
+def data_as_of(project) -> _dt.date | None:
+    """The data date: metadata ``data_as_of`` / ``as_of`` / ``demo_as_of``, else when last saved."""
+    values = (project.metadata.get(key) or project.settings.get(key)
+              for key in ("data_as_of", "as_of", "demo_as_of", "saved", "created"))
+    return _first_day(values)
 
 
 def last_analysis_date(project) -> _dt.date | None:
-    for run in reversed(getattr(project, "runs", []) or []):
-        value = run.get("finished") or run.get("started")
-        if value:
-            try:
-                return _dt.date.fromisoformat(str(value)[:10])
-            except ValueError:
-                continue
-    return None
+    return _first_day(run.get("finished") or run.get("started")
+                      for run in reversed(getattr(project, "runs", []) or []))
 
 
 def crs_note(project, lang: str | None = None) -> str:
