@@ -171,6 +171,13 @@ class Card(QFrame):
         self.unit = unit
         self._restyle()
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place()
+
+    def _place(self) -> None:
+        """Lay the card's texts out for its size and unit (subclasses)."""
+
 
 def level_word(info) -> str:
     """The level's short label without the word the card title already says ('High' for 'High risk')."""
@@ -231,10 +238,6 @@ class KpiCard(Card):
         self.delta.setText(delta_text(kpi))
         self.delta.set_colour(_trend_colour(self.look, kpi.trend))
         self.note.setText(kpi.note)
-        self._place()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
         self._place()
 
     def _place(self) -> None:
@@ -331,10 +334,6 @@ class LevelCard(Card):
             self.tiles.append(tile)
         self.empty.setText("" if kpi.levels else kpi.note)
         self.empty.setVisible(not kpi.levels)
-        self._place()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
         self._place()
 
     def _place(self) -> None:
@@ -481,10 +480,6 @@ class PriorityList(Card):
                                 % (c["toggle_on"] if on else "transparent", max(1, round(2 * self.unit)),
                                    c["highlight"] if on else "transparent", max(2, round(6 * self.unit))))
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._place()
-
     def _place(self) -> None:
         u = self.unit
         w, h = self.width(), self.height()
@@ -552,11 +547,7 @@ class ChartBase(Card):
         top = p + self.header_h() + round(8 * self.unit)
         return QRectF(p, top, self.width() - 2 * p, self.height() - top - p)
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._place_header()
-
-    def _place_header(self) -> None:
+    def _place(self) -> None:
         u = self.unit
         p = max(4, round(14 * u))
         has_legend = bool(self.legend.text())
@@ -613,7 +604,7 @@ class LevelChart(ChartBase):
         self.items = list(items)
         self.title.setText(title)
         self.empty_text = empty_text
-        self._place_header()
+        self._place()
         self.update()
 
     def _paint_plot(self, painter: QPainter, rect: QRectF) -> None:
@@ -663,7 +654,7 @@ class VillageChart(ChartBase):
         for lab, text in zip(self.keys, parts[1:3]):
             lab.setText(text if self.items else "")
         self.empty_text = empty_text
-        self._place_header()
+        self._place()
         self.update()
 
     def _paint_plot(self, painter: QPainter, rect: QRectF) -> None:
@@ -771,10 +762,6 @@ class AreaCard(Card):
             if not image.isNull():
                 self._pixmap = QPixmap.fromImage(image)
         self.set_border(info.colour)
-        self._place()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
         self._place()
 
     def _place(self) -> None:

@@ -282,8 +282,8 @@ class BriefingWindow(QWidget):
             else:
                 widget.hide()
         self.priority_list._place()
-        self.level_chart._place_header()
-        self.village_chart._place_header()
+        self.level_chart._place()
+        self.village_chart._place()
         if self.index >= 0:
             self.area_card._place()
         f = r["footer"]
