@@ -97,26 +97,37 @@ def _iso(value: Any) -> str | None:
     return day.isoformat() if day else None
 
 
-def overdue_mask(items: pd.DataFrame, today: _dt.date) -> pd.Series:
-    """True for active items past their deadline (or imported as 逾期 with no deadline)."""
+def _deadlines(items: pd.DataFrame) -> pd.Series:
+    if "deadline" not in items:
+        return pd.Series([None] * len(items), index=items.index, dtype=object)
+    return items["deadline"].map(as_date)
+
+
+def overdue_mask(items: pd.DataFrame, today: _dt.date, *, deadlines: pd.Series | None = None) -> pd.Series:
+    """True for active items past their deadline (or imported as 逾期 with no deadline).
+
+    ``deadlines``: the items' deadlines already parsed (as dates), to avoid parsing them twice.
+    """
     if items is None or not len(items):
         return pd.Series([], dtype=bool)
     status = items["status"].astype(object) if "status" in items else pd.Series(["open"] * len(items), index=items.index)
     active = status.isin(ACTIVE) | status.isna()
-    deadlines = items["deadline"].map(as_date) if "deadline" in items else pd.Series([None] * len(items), index=items.index)
+    deadlines = _deadlines(items) if deadlines is None else deadlines
     past = deadlines.map(lambda d: d is not None and d < today).astype(bool)
     flagged = (status == "overdue") & deadlines.isna()
     return (active & (past | flagged)).astype(bool)
 
 
-def display_status(items: pd.DataFrame, today: _dt.date) -> pd.Series:
-    """The status a planner sees: the stored one, or ``overdue`` for an active item past its deadline."""
-    status = items["status"].astype(object).where(items["status"].notna(), "open") if len(items) else items.get("status")
+def display_status(items: pd.DataFrame, today: _dt.date, *, overdue: pd.Series | None = None) -> pd.Series:
+    """The status a planner sees: the stored one, or ``overdue`` for an active item past its deadline
+    (``overdue``: the :func:`overdue_mask` when already computed)."""
     if not len(items):
         return pd.Series([], dtype=object)
+    status = items["status"].astype(object).where(items["status"].notna(), "open")
+    mask = overdue_mask(items, today) if overdue is None else overdue
     out = status.copy()
-    out[overdue_mask(items, today)] = "overdue"
-    out[(status == "overdue") & ~overdue_mask(items, today)] = "rectifying"  # deadline extended
+    out[mask] = "overdue"
+    out[(status == "overdue") & ~mask] = "rectifying"  # deadline extended
     return out
 
 
@@ -233,12 +244,16 @@ class Ledger:
     def view(self) -> gpd.GeoDataFrame:
         """The items with computed ``overdue`` (bool), ``shown_status`` and ``days_overdue``."""
         items = self.items.copy()
-        items["overdue"] = overdue_mask(items, self.today).to_numpy() if len(items) else []
-        items["shown_status"] = display_status(items, self.today).to_numpy() if len(items) else []
-        deadlines = items["deadline"].map(as_date) if len(items) else pd.Series([], dtype=object)
-        items["days_overdue"] = [
-            (self.today - d).days if (o and d is not None) else 0 for o, d in zip(items["overdue"], deadlines)
-        ] if len(items) else []
+        if not len(items):
+            for col in ("overdue", "shown_status", "days_overdue"):
+                items[col] = []
+            return items
+        today = self.today
+        deadlines = _deadlines(items)
+        mask = overdue_mask(items, today, deadlines=deadlines)
+        items["overdue"] = mask.to_numpy()
+        items["shown_status"] = display_status(items, today, overdue=mask).to_numpy()
+        items["days_overdue"] = [(today - d).days if (o and d is not None) else 0 for o, d in zip(mask, deadlines)]
         return items
 
     def history(self, hazard_id: Any = None) -> pd.DataFrame:

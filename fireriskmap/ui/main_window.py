@@ -1016,8 +1016,9 @@ class MainWindow(QMainWindow):
             if "hazards" in kinds and self.project is not None:  # number new ledger items, mark overdue
                 from fireriskmap.ledger import Ledger
 
-                Ledger(self.project).ensure_ids(note=tr("ui.import.ledger_note"))
-                Ledger(self.project).refresh()
+                ledger = Ledger(self.project)
+                ledger.ensure_ids(note=tr("ui.import.ledger_note"))
+                ledger.refresh()
             if kinds:
                 self.layer_panel.set_current_kind(kinds[0])
             self.statusBar().showMessage(tr("ui.import.done_status", n=f"{summary.imported:,}",
