@@ -79,6 +79,31 @@ class FieldSpec:
     def dtype(self) -> str:
         return {"int": "Int64", "float": "float64", "bool": "boolean"}.get(self.type, "object")
 
+    def parse_all(self, values) -> list[Any]:
+        """:meth:`parse` each value; a value that cannot be used gives its ``ValueError`` in its place.
+
+        Equal raw values are parsed once (a column of a few distinct words or dates is fast).
+        """
+        out: list[Any] = []
+        cache: dict[Any, Any] = {}
+        for value in values:
+            try:
+                key = (type(value), value if not isinstance(value, (list, dict)) else str(value))
+                hit = key in cache
+            except TypeError:  # unhashable: parse without the cache
+                key, hit = None, False
+            if hit:
+                out.append(cache[key])
+                continue
+            try:
+                result = self.parse(value)
+            except ValueError as exc:
+                result = exc
+            if key is not None:
+                cache[key] = result
+            out.append(result)
+        return out
+
     # -- parsing one raw value -------------------------------------------------------------
     @cached_property
     def _enum_lookup(self) -> dict[str, str]:
@@ -455,24 +480,7 @@ def coerce_frame(spec: LayerSpec, frame: pd.DataFrame, *, row_labels: Iterable |
             continue
         raw = frame[fs.name].to_numpy(dtype=object)
         parsed = np.empty(len(raw), dtype=object)
-        cache: dict[Any, Any] = {}
-        for i, value in enumerate(raw):
-            try:
-                hashable = value if not isinstance(value, (list, dict)) else str(value)
-                key = (type(hashable), hashable)
-                if key in cache:
-                    result = cache[key]
-                else:
-                    try:
-                        result = fs.parse(value)
-                    except ValueError as exc:
-                        result = exc
-                    cache[key] = result
-            except TypeError:
-                try:
-                    result = fs.parse(value)
-                except ValueError as exc:
-                    result = exc
+        for i, (value, result) in enumerate(zip(raw, fs.parse_all(raw))):
             if isinstance(result, ValueError):
                 problems.append((labels[i], fs.name, value, str(result.args[0] if result.args else "invalid")))
                 parsed[i] = None

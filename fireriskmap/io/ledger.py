@@ -368,17 +368,8 @@ def import_ledger(project, path: str | Path, *, sheet: str | None = None, coords
             continue
         fs = spec.field(fname)
         parsed = []
-        cache: dict[Any, Any] = {}
-        for i, raw in enumerate(frame[col].tolist()):
-            k = (type(raw), raw) if not isinstance(raw, (list, dict)) else (str, str(raw))
-            if k in cache:
-                result = cache[k]
-            else:
-                try:
-                    result = fs.parse(raw)
-                except ValueError as exc:
-                    result = exc
-                cache[k] = result
+        raws = frame[col].tolist()
+        for i, (raw, result) in enumerate(zip(raws, fs.parse_all(raws))):
             if isinstance(result, ValueError):
                 if fname == "found_date":
                     rejected.append(_issue(rows[i], col, fname, raw, "found_date_bad"))
