@@ -74,7 +74,7 @@ def read_ledger_table(path: str | Path, *, sheet: str | None = None, encoding: s
         Missing, empty or unreadable file, old ``.xls``, no header row.
     """
     from fireriskmap.io.base import detect_format
-    from fireriskmap.io.tables import find_header, read_cells
+    from fireriskmap.io.tables import read_headed_cells
 
     path = Path(path).expanduser()
     if not path.exists():
@@ -87,16 +87,11 @@ def read_ledger_table(path: str | Path, *, sheet: str | None = None, encoding: s
     if path.stat().st_size == 0:
         raise ImportFileError("io.error.empty", file=path.name)
     try:
-        rows, _sheets, sheet_name, merged, _enc = read_cells(path, fmt, sheet=sheet, encoding=encoding)
+        rows, _sheets, sheet_name, h, columns, _enc = read_headed_cells(path, fmt, sheet=sheet, encoding=encoding)
     except ImportFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken workbook is the file's problem
         raise ImportFileError("io.error.broken", file=path.name, detail=str(exc)[:300]) from None
-    if not any(not _blank(v) for r in rows for v in r):
-        raise ImportFileError("io.error.empty", file=path.name)
-    h, columns = find_header(rows, merged=merged)
-    if h < 0:
-        raise ImportFileError("io.error.no_header", file=path.name)
     width = len(columns)
     notes: list[str] = []
     body, footers = [], []

@@ -374,6 +374,19 @@ def read_cells(path: Path, fmt: str, *, sheet: str | None = None, encoding: str 
     return rows, [], path.stem, [], enc
 
 
+def read_headed_cells(path: Path, fmt: str, *, sheet: str | None = None, encoding: str | None = None
+                      ) -> tuple[list[list[Any]], list[str], str, int, list[str], EncodingGuess | None]:
+    """:func:`read_cells` and the header found in them: ``(rows, sheets, sheet_name, header_row,
+    columns, encoding)``. An empty sheet or one without a header raises :class:`ImportFileError`."""
+    rows, sheets, sheet_name, merged, enc = read_cells(path, fmt, sheet=sheet, encoding=encoding)
+    if not any(not _is_blank(v) for r in rows for v in r):
+        raise ImportFileError("io.error.empty", file=path.name)
+    h, columns = find_header(rows, merged=merged)
+    if h < 0:
+        raise ImportFileError("io.error.no_header", file=path.name)
+    return rows, sheets, sheet_name, h, columns, enc
+
+
 def read_table(path: str | Path, fmt: str, *, sheet: str | None = None, encoding: str | None = None,
                src_crs: Any = None) -> tuple[ReadPart, list[str], EncodingGuess | None, list[str]]:
     """Read a CSV or XLSX table of points.
@@ -404,12 +417,7 @@ def read_table(path: str | Path, fmt: str, *, sheet: str | None = None, encoding
     """
     path = Path(path)
     notes: list[str] = []
-    rows, sheets, sheet_name, merged, enc = read_cells(path, fmt, sheet=sheet, encoding=encoding)
-    if not any(not _is_blank(v) for r in rows for v in r):
-        raise ImportFileError("io.error.empty", file=path.name)
-    h, columns = find_header(rows, merged=merged)
-    if h < 0:
-        raise ImportFileError("io.error.no_header", file=path.name)
+    rows, sheets, sheet_name, h, columns, enc = read_headed_cells(path, fmt, sheet=sheet, encoding=encoding)
     width = len(columns)
     body = [(i + 1, (list(r) + [None] * width)[:width]) for i, r in enumerate(rows) if i > h]
     body = [(n, r) for n, r in body if not all(_is_blank(v) for v in r)]
